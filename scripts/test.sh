@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole suite: lint, Django checks, then pytest on SQLite and, where a server answers,
+# again on PostgreSQL. pytest's "no tests ran" (exit 5) is a failure here, never a pass.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_URL=${YIMEN_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
+
+step() { printf '\n== %s\n' "$*"; }
+fail() { printf '\nFAILED: %s\n' "$*"; exit 1; }
+
+step "ruff"
+$BIN/ruff check . || fail "ruff check"
+$BIN/ruff format --check . || fail "ruff format (run: make format)"
+
+step "django checks"
+$BIN/python manage.py check --fail-level WARNING || fail "manage.py check"
+$BIN/python manage.py makemigrations --check --dry-run || fail "missing migrations"
+
+step "browser"
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing Debian's chromium for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) \
+    >/tmp/yimen-apt.log 2>&1 || echo "apt-get failed (see /tmp/yimen-apt.log)"
+fi
+if [ -x /usr/bin/chromium ]; then
+  echo "browser tests: /usr/bin/chromium"
+else
+  echo "SKIPPING browser tests: /usr/bin/chromium is missing and could not be installed (needs root and apt-get)"
+fi
+
+run_pytest() {
+  local label=$1; shift
+  step "pytest on $label"
+  "$@"
+  local rc=$?
+  [ $rc -eq 5 ] && fail "pytest collected no tests on $label"
+  [ $rc -ne 0 ] && fail "pytest on $label (exit $rc)"
+  return 0
+}
+
+run_pytest SQLite env -u DATABASE_URL $BIN/pytest "$@"
+
+if $BIN/python scripts/pg_ready.py "$PG_URL"; then
+  run_pytest PostgreSQL env DATABASE_URL="$PG_URL" $BIN/pytest "$@"
+else
+  step "SKIPPED PostgreSQL: no server answers at $PG_URL (set YIMEN_TEST_PG_URL to test elsewhere)"
+fi
+echo
+echo "all checks passed"

@@ -1,0 +1,75 @@
+"""Personas for every test: two communities under one street, and the staff of each.
+
+``world.desk`` works in community A, ``world.desk_b`` in community B; the street-level roles
+see both. A test that shows something to one must show nothing of it to the other.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from yimen.org.models import Level, Role, UnitKind
+
+from .factories import JurisdictionFactory, UnitFactory, UserFactory
+
+SQUARE_A = {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1],
+                                                [120.0, 30.1], [120.0, 30.0]]]}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db):
+    district = JurisdictionFactory(code="D1", name="临江区", level=Level.DISTRICT)
+    street = JurisdictionFactory(code="S1", name="青石街道", level=Level.STREET, parent=district)
+    community_a = JurisdictionFactory(
+        code="CA", name="桂花社区", level=Level.COMMUNITY, parent=street, polygon=SQUARE_A
+    )
+    community_b = JurisdictionFactory(
+        code="CB", name="柳岸社区", level=Level.COMMUNITY, parent=street
+    )
+    grid_a1 = JurisdictionFactory(code="CA-01", name="桂花一网格", level=Level.GRID,
+                                  parent=community_a)  # fmt: skip
+    grid_b1 = JurisdictionFactory(code="CB-01", name="柳岸一网格", level=Level.GRID,
+                                  parent=community_b)  # fmt: skip
+    station_a = UnitFactory(
+        name="桂花社区工作站", kind=UnitKind.WORKSTATION, jurisdiction=community_a
+    )
+    station_b = UnitFactory(
+        name="柳岸社区工作站", kind=UnitKind.WORKSTATION, jurisdiction=community_b
+    )
+    police = UnitFactory(name="青石派出所", kind=UnitKind.POLICE, jurisdiction=street)
+
+    def user(username, role, node, unit=None):
+        return UserFactory(username=username, role=role, jurisdiction=node, unit=unit)
+
+    return SimpleNamespace(
+        district=district, street=street, community_a=community_a, community_b=community_b,
+        grid_a1=grid_a1, grid_b1=grid_b1, station_a=station_a, station_b=station_b, police=police,
+        admin=user("admin", Role.ADMIN, district),
+        admin_b=user("admin_b", Role.ADMIN, community_b),
+        director=user("director", Role.DIRECTOR, street),
+        desk=user("desk", Role.DESK, community_a, station_a),
+        desk_b=user("desk_b", Role.DESK, community_b, station_b),
+        mediator=user("mediator", Role.MEDIATOR, community_a),
+        unit=user("police", Role.UNIT, street, police),
+        grid=user("grid1", Role.GRID, grid_a1),
+        supervisor=user("supervisor", Role.SUPERVISOR, street),
+        leader=user("leader", Role.LEADER, street),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(user)``: a test client logged in as that user."""
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

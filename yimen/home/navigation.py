@@ -1,0 +1,37 @@
+"""The navigation bar, by role: each entry names the check that shows it."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from yimen.org.permissions import can_manage_org, can_view_audit, staff
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    visible: Callable[[Any], bool]
+
+
+NAV = [
+    NavItem(_("Home"), "home", staff),
+    NavItem(_("Organisation"), "org:tree", staff),
+    NavItem(_("Staff accounts"), "org:users", can_manage_org),
+    NavItem(_("Calendar"), "workdays:year", staff),
+    NavItem(_("Audit log"), "audit:events", can_view_audit),
+]
+
+
+def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    items = []
+    for item in NAV:
+        if item.visible(user):
+            url = reverse(item.url_name)
+            active = current_path == url if url == "/" else current_path.startswith(url)
+            items.append({"label": item.label, "url": url, "active": active})
+    return items

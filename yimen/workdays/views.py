@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def year(request):
+    return HttpResponse("todo")
