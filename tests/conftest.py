@@ -73,3 +73,30 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def cases_world(world):
+    """``world`` plus the units cases are routed to, their staff and the default rules."""
+    from yimen.cases.routing import seed_default_rules
+
+    w = world
+    w.committee_a = UnitFactory(name="桂花社区人民调解委员会", kind=UnitKind.MEDIATION,
+                                jurisdiction=w.community_a)  # fmt: skip
+    w.committee_b = UnitFactory(name="柳岸社区人民调解委员会", kind=UnitKind.MEDIATION,
+                                jurisdiction=w.community_b)  # fmt: skip
+    w.hall = UnitFactory(name="青石街道综合服务中心", kind=UnitKind.HALL, jurisdiction=w.street)
+    w.judicial = UnitFactory(name="青石司法所", kind=UnitKind.JUDICIAL, jurisdiction=w.street)
+    w.petition = UnitFactory(name="青石信访办", kind=UnitKind.PETITION, jurisdiction=w.street)
+    w.safety = UnitFactory(name="青石安监办", kind=UnitKind.SAFETY, jurisdiction=w.street)
+    w.mediator.unit = w.committee_a
+    w.mediator.save()
+    w.mediator_b = UserFactory(username="mediator_b", role=Role.MEDIATOR,
+                               jurisdiction=w.community_b, unit=w.committee_b)  # fmt: skip
+    w.judicial_staff = UserFactory(username="judicial", role=Role.UNIT, jurisdiction=w.street,
+                                   unit=w.judicial)  # fmt: skip
+    w.petition_staff = UserFactory(username="petition", role=Role.UNIT, jurisdiction=w.street,
+                                   unit=w.petition)  # fmt: skip
+    w.top_leader = UserFactory(username="top_leader", role=Role.LEADER, jurisdiction=w.district)
+    seed_default_rules(w.street)
+    return w

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "yimen.audit",
     "yimen.org",
     "yimen.workdays",
+    "yimen.notices",
+    "yimen.cases",
     "yimen.home",
     "yimen.demo",
 ]
@@ -139,3 +141,8 @@ LOGGING = {
 YIMEN_CENTER_NAME = os.environ.get("YIMEN_CENTER_NAME", _("Yimen one-stop center"))
 # From this month on, the admin home warns when next year's holiday schedule is missing.
 YIMEN_CALENDAR_WARN_FROM_MONTH = int(os.environ.get("YIMEN_CALENDAR_WARN_FROM_MONTH", 10))
+# Closed cases move to the archive after this many days; they stay searchable there.
+YIMEN_ARCHIVE_AFTER_DAYS = int(os.environ.get("YIMEN_ARCHIVE_AFTER_DAYS", 90))
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Attachments: what the front desk may upload, checked by content, and how big.
+YIMEN_UPLOAD_MAX_BYTES = int(os.environ.get("YIMEN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))

@@ -8,5 +8,6 @@ urlpatterns = [
     path("org/", include("yimen.org.urls")),
     path("calendar/", include("yimen.workdays.urls")),
     path("audit/", include("yimen.audit.urls")),
+    path("cases/", include("yimen.cases.urls")),
     path("", include("yimen.home.urls")),
 ]

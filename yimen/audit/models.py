@@ -1,7 +1,10 @@
 """The append-only, hash-chained audit log."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yimen.org.scoping import ScopedQuerySet
@@ -9,6 +12,25 @@ from yimen.org.scoping import ScopedQuerySet
 
 class AppendOnlyError(Exception):
     """Raised on any attempt to change or delete an audit event through the ORM."""
+
+
+class EventQuerySet(ScopedQuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("audit events cannot be changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    def for_user(self, user: Any) -> "EventQuerySet":
+        """The user's subtree, plus system-wide events (empty path) for a root's staff.
+
+        A change to the holiday calendar concerns every jurisdiction but belongs to none, so
+        only someone responsible for a whole tree sees it.
+        """
+        path = getattr(user, "visible_path", None) if user.is_authenticated else None
+        if path and user.jurisdiction.parent_id is None:
+            return self.filter(Q(path__startswith=path) | Q(path=""))
+        return super().for_user(user)
 
 
 class Event(models.Model):
@@ -41,13 +63,18 @@ class Event(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     scope_path = "path"
-    objects = ScopedQuerySet.as_manager()
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_event_object")]
+        constraints = [
+            # Each event is the successor of at most one: a fork of the chain cannot be stored,
+            # even by a writer that bypassed the chain head's lock.
+            models.UniqueConstraint(fields=["prev_hash"], name="audit_event_unique_prev_hash")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_repr}"

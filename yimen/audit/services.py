@@ -27,6 +27,7 @@ def _normalise(value: Any) -> Any:
 
 
 def event_digest(prev_hash: str, content: dict[str, Any]) -> str:
+    """SHA-256 over the previous hash and a canonical JSON form, the same on any database."""
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
@@ -131,22 +132,40 @@ def log_personal_data_view(actor: Any, obj: models.Model, fields: Iterable[str])
 
 @dataclass(frozen=True)
 class Break:
-    event_id: int
+    """Where the chain first fails: an event's number, or None when events are missing at
+    its end (then ``reason`` names the last event still there)."""
+
+    event_id: int | None
     reason: str
 
 
+def hash_matches(event: Event) -> bool:
+    """Whether one event's content still gives its stored hash (its link is checked by
+    ``verify_chain``, which sees the events before it)."""
+    return event_digest(event.prev_hash, _content(event)) == event.hash
+
+
 def verify_chain(batch_size: int = 2000) -> Break | None:
-    """Walk the chain in order; return the first event whose link or hash is wrong."""
-    prev = GENESIS
+    """Walk the chain in order; return the first event whose link or hash is wrong.
+
+    The head is read before the walk: events appended while it runs extend the chain past
+    the head and are checked too, instead of passing for a truncation.
+    """
+    head_hash = ChainHead.objects.filter(pk=1).values_list("last_hash", flat=True).first()
+    reached_head = head_hash in (None, GENESIS)
+    prev, last_id = GENESIS, None
     for event in _iter_events(batch_size):
         if event.prev_hash != prev:
             return Break(event.pk, "previous hash does not match the event before it")
-        if event_digest(event.prev_hash, _content(event)) != event.hash:
+        if not hash_matches(event):
             return Break(event.pk, "content does not match its hash")
-        prev = event.hash
-    head = ChainHead.objects.filter(pk=1).first()
-    if head and head.last_hash != prev:
-        return Break(0, "the chain ends before its recorded head: events were removed")
+        prev, last_id = event.hash, event.pk
+        reached_head = reached_head or event.hash == head_hash
+    if not reached_head:
+        last = f"event #{last_id}" if last_id else "the start"
+        return Break(None, f"events after {last} were removed (the recorded head is missing)")
+    if last_id is not None and not ChainHead.objects.filter(pk=1).exists():
+        return Break(None, "the chain head row was removed")
     return None
 
 

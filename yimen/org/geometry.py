@@ -20,6 +20,8 @@ def polygon_problem(geojson: Any) -> str | None:
         return _("The boundary must be a GeoJSON Polygon or MultiPolygon.")
     coords = geojson.get("coordinates")
     polygons = [coords] if geojson["type"] == "Polygon" else coords
+    if not isinstance(polygons, list) or not polygons or not all(polygons):
+        return _("The boundary has no rings.")
     try:
         for rings in polygons:
             for ring in rings:

@@ -63,6 +63,7 @@ class _Node:
     polygon: Any = None
     row: int | None = None
     changed: bool = False
+    keep_polygon: bool = False  # a file without a polygon column leaves boundaries alone
     parent_ref: "_Node | None" = field(default=None, repr=False)
 
 
@@ -70,6 +71,7 @@ class _Node:
 class Result:
     created: int
     updated: int
+    unchanged: int = 0
 
 
 def save_node(instance: Jurisdiction | None, data: dict[str, Any], *, actor: Any) -> Jurisdiction:
@@ -85,7 +87,7 @@ def save_node(instance: Jurisdiction | None, data: dict[str, Any], *, actor: Any
         changed=True,
     )
     nodes = _plan([node], actor)
-    return _apply(nodes, actor)[node.code]
+    return _apply(nodes, actor)[0][node.code]
 
 
 def import_csv(text: str, *, actor: Any) -> Result:
@@ -97,7 +99,10 @@ def import_csv(text: str, *, actor: Any) -> Result:
 
 
 def import_rows(rows: list[dict[str, Any]], *, actor: Any) -> Result:
-    """Like :func:`import_csv`, from dicts with the same keys (``polygon`` as GeoJSON)."""
+    """Like :func:`import_csv`, from dicts with the same keys (``polygon`` as GeoJSON).
+
+    A row without a ``polygon`` key keeps the node's boundary as it is.
+    """
     nodes = [
         _Node(
             pk=None,
@@ -108,17 +113,56 @@ def import_rows(rows: list[dict[str, Any]], *, actor: Any) -> Result:
             polygon=row.get("polygon"),
             row=number,
             changed=True,
+            keep_polygon="polygon" not in row,
         )
         for number, row in enumerate(rows, start=1)
     ]
     return _import(nodes, actor)
 
 
+def export_csv(nodes: Iterable[Jurisdiction]) -> str:
+    """The nodes as a CSV file that :func:`import_csv` reads back unchanged.
+
+    It doubles as the template administrators fill in, so it starts with a byte-order mark:
+    spreadsheet programs then open the Chinese names as UTF-8.
+    """
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([*CSV_COLUMNS, "polygon"])
+    for node in nodes:
+        polygon = node.polygon
+        writer.writerow(
+            [
+                node.code,
+                node.name,
+                node.level,
+                node.parent.code if node.parent_id else "",
+                json.dumps(polygon, ensure_ascii=False, separators=(",", ":")) if polygon else "",
+            ]
+        )
+    return out.getvalue()
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of an uploaded file: UTF-8 (with or without BOM), else GB18030.
+
+    Spreadsheets saved as CSV on a Chinese Windows desktop are GBK, a subset of GB18030.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise TreeError([Problem(_("The file is not UTF-8 or GB18030 text."))]) from None
+
+
 def _import(changes: list[_Node], actor: Any) -> Result:
     nodes = _plan(changes, actor)
-    created = sum(1 for n in changes if n.pk is None)
-    _apply(nodes, actor)
-    return Result(created=created, updated=len(changes) - created)
+    _saved, created, updated = _apply(nodes, actor)
+    return Result(created=created, updated=updated, unchanged=len(changes) - created - updated)
 
 
 def _read_csv(text: str) -> list[_Node]:
@@ -129,6 +173,7 @@ def _read_csv(text: str) -> list[_Node]:
         raise TreeError(
             [Problem(_("The file needs the columns %(cols)s.") % {"cols": ", ".join(CSV_COLUMNS)})]
         )
+    keep_polygons = "polygon" not in header
     nodes, problems = [], []
     for number, raw in enumerate(reader, start=2):  # row 1 is the header
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
@@ -151,6 +196,7 @@ def _read_csv(text: str) -> list[_Node]:
                 polygon=polygon,
                 row=number,
                 changed=True,
+                keep_polygon=keep_polygons,
             )
         )
     if not nodes and not problems:
@@ -180,12 +226,21 @@ def _plan(changes: list[_Node], actor: Any) -> dict[str, _Node]:
             Jurisdiction.objects.filter(path__startswith=visible).values_list("pk", flat=True)
         )
     by_code = {n.code: n for n in existing.values()}
+    stored_pk = {code: n.pk for code, n in by_code.items()}
+    stored_parent = {pk: n.parent_pk for pk, n in existing.items()}
+    in_file: set[str] = set()
     problems: list[Problem] = []
 
     for change in changes:
         problems += _field_problems(change)
-        if change.pk is None and change.row is not None and change.code in by_code:
-            change.pk = by_code[change.code].pk  # a file row updates the node with its code
+        if change.row is not None:
+            if change.code in in_file:
+                message = _("the code %(code)s is used twice.") % {"code": change.code}
+                problems.append(Problem(message, change.row, "code"))
+                continue
+            in_file.add(change.code)
+            if change.pk is None:
+                change.pk = stored_pk.get(change.code)  # a file row updates the node with its code
         if change.pk is not None:
             if change.pk not in in_scope:
                 message = _("%(code)s is outside your jurisdiction.") % {"code": change.code}
@@ -201,7 +256,11 @@ def _plan(changes: list[_Node], actor: Any) -> dict[str, _Node]:
 
     for change in changes:
         may_be_root = not existing or change.pk in roots
-        problems += _placement_problems(change, by_code, existing, in_scope, may_be_root)
+        kept_parent = stored_parent.get(change.pk) if change.pk is not None else None
+        problems += _placement_problems(
+            change, by_code, existing, in_scope, may_be_root, kept_parent
+        )
+    problems += _stranded_children(changes, existing)
     if not problems:
         _check_boundaries(changes, by_code, problems)
     if problems:
@@ -230,8 +289,13 @@ def _placement_problems(
     existing: dict[int, _Node],
     in_scope: set[int],
     may_be_root: bool,
+    kept_parent: int | None = None,
 ) -> list[Problem]:
-    """Parent known and in scope, no cycle, level directly under the parent's."""
+    """Parent known and in scope, no cycle, level directly under the parent's.
+
+    A node may keep a parent outside the actor's scope (an administrator renaming the node
+    they are placed at); only moving a node there is refused.
+    """
     if node.parent_code is not None:
         parent = nodes.get(node.parent_code)
         if parent is None:
@@ -244,7 +308,7 @@ def _placement_problems(
         if not may_be_root:
             return [Problem(_("a parent is required."), node.row, "parent")]
         return []
-    if parent.pk is not None and parent.pk not in in_scope:
+    if parent.pk is not None and parent.pk not in in_scope and parent.pk != kept_parent:
         return [Problem(_("the parent is outside your jurisdiction."), node.row, "parent")]
     seen, cursor = {id(node)}, parent
     while cursor is not None:
@@ -252,13 +316,34 @@ def _placement_problems(
             return [Problem(_("this parent would make a cycle in the tree."), node.row, "parent")]
         seen.add(id(cursor))
         cursor = _parent_of(cursor, nodes, existing)
-    if node.level in Level.values and PARENT_LEVEL.get(node.level) != parent.level:
+    levels_known = node.level in Level.values and parent.level in Level.values
+    if levels_known and PARENT_LEVEL.get(node.level) != parent.level:
         message = _("a %(level)s cannot be placed under a %(parent)s.") % {
             "level": Level(node.level).label,
             "parent": Level(parent.level).label,
         }
         return [Problem(message, node.row, "level")]
     return []
+
+
+def _stranded_children(changes: list[_Node], existing: dict[int, _Node]) -> list[Problem]:
+    """A node's new level must still suit the children it keeps."""
+    problems = []
+    changed = {c.pk: c for c in changes if c.pk is not None and c.level in Level.values}
+    reported: set[int] = set()
+    for child in existing.values():
+        parent = changed.get(child.parent_pk)
+        if child.changed or parent is None or parent.pk in reported:
+            continue
+        if PARENT_LEVEL.get(child.level) != parent.level:
+            reported.add(parent.pk)
+            message = _("%(child)s, a %(level)s, cannot stay under a %(parent)s.") % {
+                "child": child.code,
+                "level": Level(child.level).label,
+                "parent": Level(parent.level).label,
+            }
+            problems.append(Problem(message, parent.row, "level"))
+    return problems
 
 
 def _parent_of(node: _Node, nodes: dict[str, _Node], existing: dict[int, _Node]) -> _Node | None:
@@ -276,7 +361,7 @@ def _check_boundaries(changes: list[_Node], nodes: dict[str, _Node], problems: l
     def boundary(node: _Node | None) -> Any:
         if node is None:
             return None
-        if node.changed:
+        if node.changed and not node.keep_polygon:
             return node.polygon
         return polygons.get(node.pk)
 
@@ -305,10 +390,15 @@ def _check_boundaries(changes: list[_Node], nodes: dict[str, _Node], problems: l
                     )
 
 
-def _apply(nodes: dict[str, _Node], actor: Any) -> dict[str, Jurisdiction]:
-    """Write the changed nodes, parents first (each save keeps the paths below it right)."""
+def _apply(nodes: dict[str, _Node], actor: Any) -> tuple[dict[str, Jurisdiction], int, int]:
+    """Write the changed nodes, parents first (each save keeps the paths below it right).
+
+    Returns the nodes by code and how many were created and updated; a row that changes
+    nothing is neither written nor logged, so re-importing an export leaves no noise.
+    """
     changed = [n for n in nodes.values() if n.changed]
     saved: dict[str, Jurisdiction] = {}
+    created = updated = 0
     with transaction.atomic():
         for node in _parents_first(changed):
             obj = (
@@ -318,19 +408,24 @@ def _apply(nodes: dict[str, _Node], actor: Any) -> dict[str, Jurisdiction]:
             )
             before = snapshot(obj, NODE_FIELDS) if node.pk is not None else {}
             parent = node.parent_ref
-            obj.code, obj.name, obj.level, obj.polygon = (
-                node.code,
-                node.name,
-                node.level,
-                node.polygon,
-            )
+            obj.code, obj.name, obj.level = node.code, node.name, node.level
+            if not node.keep_polygon:
+                obj.polygon = node.polygon
             obj.parent_id = parent.pk if parent is not None else None
+            changes = diff(before, snapshot(obj, NODE_FIELDS))
+            saved[obj.code] = obj
+            if before and not changes:
+                continue
             obj.save()
             node.pk = obj.pk
-            action = "org.jurisdiction.updated" if before else "org.jurisdiction.created"
-            record(action, obj, actor=actor, changes=diff(before, snapshot(obj, NODE_FIELDS)))
-            saved[obj.code] = obj
-    return saved
+            if before:
+                updated += 1
+                action = "org.jurisdiction.updated"
+            else:
+                created += 1
+                action = "org.jurisdiction.created"
+            record(action, obj, actor=actor, changes=changes)
+    return saved, created, updated
 
 
 def _parents_first(nodes: Iterable[_Node]) -> list[_Node]:

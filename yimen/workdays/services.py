@@ -14,9 +14,15 @@ from django.utils.translation import gettext as _
 
 from yimen.audit.services import diff, record, snapshot
 
-from .calendar import Deadline, WorkCalendar, add_working_days, missing_years
+from .calendar import (
+    Deadline,
+    WorkCalendar,
+    add_working_days,
+    missing_years,
+    working_days_between,
+)
 from .models import CalendarYear, Source, SpecialDay
-from .sources import package_special_days
+from .sources import package_special_days, package_years
 
 # Sent after a year's schedule is loaded or changed, with ``year``: whatever stored a
 # provisional deadline in that year recomputes it.
@@ -39,12 +45,55 @@ def load_calendar(start: date, end: date | None = None) -> WorkCalendar:
 
 
 def deadline_after(start: date, days: int) -> Deadline:
-    """``days`` working days after ``start``, from the calendar in the database."""
-    return add_working_days(start, days, load_calendar(start))
+    """``days`` working days after ``start``, from the calendar in the database.
+
+    The span loaded grows with ``days`` (a working day is at most two calendar days on
+    average, plus the longest holiday), so a long count never runs past the loaded days.
+    """
+    end = start + max(_WINDOW, timedelta(days=2 * days + 60))
+    return add_working_days(start, days, load_calendar(start, end))
+
+
+def provisional_years(start: date, end: date) -> list[int]:
+    """The years from ``start`` to ``end`` with no published schedule, to explain a guess."""
+    published = set(
+        CalendarYear.objects.filter(year__range=(start.year, end.year)).values_list(
+            "year", flat=True
+        )
+    )
+    return [year for year in range(start.year, end.year + 1) if year not in published]
 
 
 def is_working_day(day: date) -> bool:
     return load_calendar(day, day).is_working_day(day)
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """What the calendar page shows about one year."""
+
+    year: int
+    published: CalendarYear | None  # None: not published, deadlines in it are provisional
+    days: list[SpecialDay]
+    in_package: bool  # the installed package has the year, so it can be loaded in one click
+    working_days: int
+
+
+def year_summary(year: int) -> YearSummary:
+    """The year's status, its special days and its number of working days."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    days = list(SpecialDay.objects.filter(date__range=(first, last)))
+    published = CalendarYear.objects.filter(year=year).first()
+    calendar = WorkCalendar(
+        {d.date: d.is_working for d in days}, frozenset([year] if published else [])
+    )
+    return YearSummary(
+        year=year,
+        published=published,
+        days=days,
+        in_package=year in package_years(),
+        working_days=working_days_between(first - timedelta(days=1), last, calendar),
+    )
 
 
 def calendar_warnings(today: date | None = None) -> list[int]:
@@ -79,7 +128,12 @@ def load_year_from_package(year: int, *, actor: Any = None) -> int:
         object_type="workdays.calendaryear",
         object_id=str(year),
         object_repr=str(year),
-        changes={"source": Source.PACKAGE, "special_days": len(days)},
+        changes={
+            "source": Source.PACKAGE,
+            "special_days": len(days),
+            # An administrator's day overrides the package's; name them so the log shows it.
+            "kept_admin_days": sorted(d for d, _w, _n in days if d in kept),
+        },
     )
     transaction.on_commit(lambda: schedule_changed.send(sender=CalendarYear, year=year))
     return len(days)

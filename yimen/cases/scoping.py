@@ -1,0 +1,31 @@
+"""Who sees which case: jurisdiction first, then role and recusal, all in this one method."""
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from yimen.org.models import Role
+from yimen.org.scoping import ScopedQuerySet
+
+
+class CaseQuerySet(ScopedQuerySet):
+    def for_user(self, user: Any) -> "CaseQuerySet":
+        """Cases in the user's subtree, less those the user must not see.
+
+        A handling unit's staff see only their unit's cases; nobody sees a complaint about
+        themselves or their own unit (recusal, DESIGN.md §1).
+        """
+        qs = super().for_user(user)
+        if not getattr(user, "visible_path", None):
+            return qs
+        qs = qs.exclude(about_staff=user)
+        if user.unit_id:
+            qs = qs.exclude(about_unit_id=user.unit_id)
+        if user.role == Role.UNIT:
+            if not user.unit_id:
+                return qs.none()
+            co = self.model.co_units.through.objects.filter(
+                case=OuterRef("pk"), unit_id=user.unit_id
+            )
+            qs = qs.filter(Q(lead_unit_id=user.unit_id) | Exists(co))
+        return qs

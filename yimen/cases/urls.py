@@ -1,0 +1,10 @@
+from .views import detail, documents, intake, lists, rules
+
+app_name = "cases"
+urlpatterns = [
+    *intake.urlpatterns,
+    *lists.urlpatterns,
+    *detail.urlpatterns,
+    *documents.urlpatterns,
+    *rules.urlpatterns,
+]

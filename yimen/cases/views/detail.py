@@ -1,0 +1,3 @@
+"""Stub: to be written."""
+
+urlpatterns: list = []
