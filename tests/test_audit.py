@@ -285,9 +285,17 @@ def test_viewing_full_personal_data_is_an_event(world):
 
 def test_the_fields_viewed_are_not_read_as_a_change(world):
     event = log_personal_data_view(world.desk, world.station_a, ["phone", "address"])
-    [line] = change_lines(event)
+    with translation.override("en"):
+        [line] = change_lines(event)
     assert not line.is_change
     assert line.after == "phone, address"
+
+
+def test_a_field_set_from_nothing_to_empty_is_no_change(world):
+    event = record(
+        "org.unit.created", world.station_a, changes={"note": [None, ""], "n": [None, 1]}
+    )
+    assert [line.field for line in change_lines(event)] == ["n"]
 
 
 def test_change_lines_name_fields_and_format_values(chain):
@@ -296,7 +304,19 @@ def test_change_lines_name_fields_and_format_values(chain):
     assert (line.field, line.label, line.is_change) == ("is_active", "active", True)
     assert (line.before, line.after) == ("yes", "no")
     assert format_value(None) == ""
+    assert format_value(["phone", "address"]) == "phone, address"
     assert format_value({"a": 1}) == '{"a": 1}'
+
+
+def test_change_lines_show_choices_by_their_labels(world):
+    event = record("org.unit.updated", world.station_a, changes={"kind": ["office", "police"]})
+    with translation.override("en"):
+        [line] = change_lines(event)
+    assert (line.label, line.before, line.after) == (
+        "kind",
+        "Office of the center",
+        "Police station",
+    )
 
 
 # The log pages

@@ -137,9 +137,7 @@ def test_attachments_are_stored_with_their_checked_type(cases_world, settings, t
 # --- routing and deadlines ----------------------------------------------------------------
 
 
-def test_routing_issues_a_slip_and_counts_the_deadline_across_the_national_day(
-    cases_world, today
-):
+def test_routing_issues_a_slip_and_counts_the_deadline_across_the_national_day(cases_world, today):
     today(date(2026, 9, 28))
     case = register(cases_world)
     slip = wf.route_case(
@@ -470,3 +468,16 @@ def test_every_transition_writes_an_audit_event(cases_world):
     )
     assert {"cases.case.registered", "cases.case.routed", "cases.case.accepted",
             "cases.case.resolved"} <= actions  # fmt: skip
+
+
+def test_sweep_command_archives_once(cases_world, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.YIMEN_ARCHIVE_AFTER_DAYS = 0
+    register(cases_world, settle_on_the_spot=True, result="当场解决")
+    out = StringIO()
+    call_command("sweep", stdout=out)
+    call_command("sweep", stdout=out)
+    assert out.getvalue().splitlines() == ["sweep: 1 cases archived", "sweep: 0 cases archived"]

@@ -177,7 +177,7 @@ def test_admin_adds_a_local_holiday_and_it_is_audited(world, admin, receiver):
         False,
         "镇庆",
         "镇政府通知",
-        Source.ADMIN,
+        Source.LOCAL,
     )
     assert deadline_after(date(2026, 3, 9), 1).date == date(2026, 3, 11)
     event = Event.objects.get(action="workdays.day.created")
@@ -197,7 +197,7 @@ def test_admin_changes_a_published_day(admin):
     assert not SpecialDay.objects.get(date=date(2026, 10, 10)).is_working
     event = Event.objects.get(action="workdays.day.updated")
     assert event.changes["is_working"] == [True, False]
-    assert event.changes["source"] == [Source.PACKAGE, Source.ADMIN]
+    assert event.changes["source"] == [Source.PACKAGE, Source.LOCAL]
     assert deadline_after(date(2026, 9, 28), 5).date == date(2026, 10, 12)
 
 
@@ -254,7 +254,7 @@ def test_loading_keeps_the_days_an_administrator_entered(world, admin):
     admin.post(SET_DAY_URL, {"year": "2026", "date": "2026-10-10", "is_working": "0"})
     admin.post(LOAD_URL, {"year": "2026"})
     day = SpecialDay.objects.get(date=date(2026, 10, 10))
-    assert (day.is_working, day.source) == (False, Source.ADMIN)
+    assert (day.is_working, day.source) == (False, Source.LOCAL)
     event = Event.objects.get(action="workdays.year.loaded")
     assert event.changes["kept_admin_days"] == ["2026-10-10"]
 
@@ -414,3 +414,25 @@ def test_the_warning_goes_once_the_year_is_published(world, client_for, monkeypa
     admin = client_for(world.admin)
     admin.post(PUBLISH_URL, {"year": "2027", "text": TYPED_2027})
     assert f'href="{YEAR_URL}?year=2027"' not in _home(admin, monkeypatch, date(2026, 11, 1))
+
+
+def test_only_an_administrator_at_the_top_of_the_tree_edits_the_national_calendar(
+    world, client_for
+):
+    response = client_for(world.admin_b).post(
+        "/calendar/days/", {"date": "2026-06-01", "is_working": "", "name": "本地节日"}
+    )
+    assert response.status_code == 403
+
+
+def test_publishing_by_hand_keeps_local_holidays_and_loading_replaces_hand_typos(world):
+    from yimen.workdays import services
+
+    services.set_special_day(date(2027, 6, 1), is_working=False, name="镇庆", actor=world.admin)
+    lines = services.parse_schedule("2027-01-01 休 元旦\n2027-01-04 休 手误", 2027)
+    services.publish_year(2027, lines, actor=world.admin)
+    assert SpecialDay.objects.get(date=date(2027, 6, 1)).source == Source.LOCAL
+    assert SpecialDay.objects.filter(date__year=2027).count() == 3
+    services.publish_year(2027, lines[:1], actor=world.admin)  # the typo is corrected
+    assert not SpecialDay.objects.filter(date=date(2027, 1, 4)).exists()
+    assert SpecialDay.objects.filter(date=date(2027, 6, 1)).exists()

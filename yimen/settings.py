@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "yimen.workdays",
     "yimen.notices",
     "yimen.cases",
+    "yimen.api",
     "yimen.home",
     "yimen.demo",
 ]
@@ -87,6 +88,10 @@ DATABASES = {
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers take the lock when their transaction starts, so two of them queue up instead
+    # of one failing with "database is locked" halfway through (the audit chain relies on it).
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"

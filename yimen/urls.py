@@ -9,5 +9,7 @@ urlpatterns = [
     path("calendar/", include("yimen.workdays.urls")),
     path("audit/", include("yimen.audit.urls")),
     path("cases/", include("yimen.cases.urls")),
+    path("api/v1/", include("yimen.api.urls")),
+    path("notices/", include("yimen.notices.urls")),
     path("", include("yimen.home.urls")),
 ]

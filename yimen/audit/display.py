@@ -33,17 +33,21 @@ class ChangeLine:
 
 
 def change_lines(event: Event) -> list[ChangeLine]:
-    """The event's changes line by line, fields named as their forms name them."""
+    """The event's changes line by line, fields and choices named as the forms name them."""
     changes = event.changes if isinstance(event.changes, dict) else {"": event.changes}
     model = _model(event.object_type)
     is_diff = event.action not in FACT_ACTIONS
     lines = []
     for key, value in changes.items():
-        label = _field_label(model, key)
+        field = _field(model, key)
+        label = str(field.verbose_name) if field else key
         if is_diff and isinstance(value, list) and len(value) == 2:
-            lines.append(
-                ChangeLine(key, label, format_value(value[0]), format_value(value[1]), True)
-            )
+            before, after = (format_value(_choice_label(field, v)) for v in value)
+            if before or after:  # None → "" is no change a reader could see
+                lines.append(ChangeLine(key, label, before, after, True))
+        elif key == "fields" and isinstance(value, list):
+            names = [_field_label(model, name) for name in value]
+            lines.append(ChangeLine(key, _("fields viewed"), "", format_value(names), False))
         else:
             lines.append(ChangeLine(key, label, "", format_value(value), False))
     return lines
@@ -85,10 +89,24 @@ def _model(code: str) -> type[models.Model] | None:
         return None
 
 
-def _field_label(model: type[models.Model] | None, name: str) -> str:
+def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
     if model is None or not name:
-        return name
+        return None
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return name
+        return None
+    return field if isinstance(field, models.Field) else None  # not a reverse relation
+
+
+def _field_label(model: type[models.Model] | None, name: Any) -> str:
+    field = _field(model, name) if isinstance(name, str) else None
+    return str(field.verbose_name) if field else str(name)
+
+
+def _choice_label(field: models.Field | None, value: Any) -> Any:
+    """A stored choice as its label ("grid" → "网格"); any other value as it is."""
+    if field is None or not field.choices or isinstance(value, list | dict):
+        return value
+    label = dict(field.flatchoices).get(value)
+    return value if label is None else str(label)

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yimen.org.models import Jurisdiction, Unit
+from yimen.org.scoping import ScopedQuerySet
 
 from .scoping import CaseQuerySet
 
@@ -89,6 +90,7 @@ class RoutingRule(models.Model):
     )
 
     scope_path = "jurisdiction__path"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["jurisdiction__path", "category__position", "stage"]
@@ -218,6 +220,9 @@ class Party(models.Model):
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     id_number = models.CharField(_("ID number"), max_length=32, blank=True)
+
+    # The audit log files a view of a party's full data under the case's jurisdiction.
+    scope_path = "case__jurisdiction__path"
 
     class Meta:
         ordering = ["id"]

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from yimen.audit.services import record
 from yimen.notices.services import notify
@@ -33,12 +34,14 @@ from .models import (
     Case,
     CaseEvent,
     Category,
+    Channel,
     Complexity,
     Counter,
     ExtensionRequest,
     ExtensionStatus,
     FollowUp,
     Party,
+    PartyRole,
     Satisfaction,
     Stage,
     Status,
@@ -125,23 +128,31 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "route": Transition(ROUTABLE, _router, "assign"),
-    "accept": Transition(frozenset({S.ROUTED}), _lead_unit, "accept"),
-    "return": Transition(frozenset({S.ROUTED}), _lead_unit, "return"),
-    "record_action": Transition(HANDLING, _any_handler, "record an action on"),
-    "request_extension": Transition(HANDLING, _lead_unit, "request an extension for"),
-    "decide_extension": Transition(HANDLING, _extension_decider, "decide an extension for"),
-    "submit_result": Transition(HANDLING, _lead_unit, "submit a result for"),
-    "escalate": Transition(HANDLING, lambda u, c: _lead_unit(u, c) or _router(u, c), "escalate"),
-    "transfer_out": Transition(
-        OPEN, lambda u, c: _router(u, c) or _lead_unit(u, c), "transfer out"
+    "route": Transition(ROUTABLE, _router, gettext_noop("assign")),
+    "accept": Transition(frozenset({S.ROUTED}), _lead_unit, gettext_noop("accept")),
+    "return": Transition(frozenset({S.ROUTED}), _lead_unit, gettext_noop("return")),
+    "record_action": Transition(HANDLING, _any_handler, gettext_noop("record an action on")),
+    "request_extension": Transition(HANDLING, _lead_unit, gettext_noop("request an extension for")),
+    "decide_extension": Transition(
+        HANDLING, _extension_decider, gettext_noop("decide an extension for")
     ),
-    "close": Transition(frozenset({S.RESOLVED}), _closer, "close"),
+    "submit_result": Transition(HANDLING, _lead_unit, gettext_noop("submit a result for")),
+    "escalate": Transition(
+        HANDLING, lambda u, c: _lead_unit(u, c) or _router(u, c), gettext_noop("escalate")
+    ),
+    "transfer_out": Transition(
+        OPEN, lambda u, c: _router(u, c) or _lead_unit(u, c), gettext_noop("transfer out")
+    ),
+    "close": Transition(frozenset({S.RESOLVED}), _closer, gettext_noop("close")),
     "follow_up": Transition(
-        frozenset({S.CLOSED}), _role(Role.DESK, Role.DIRECTOR, Role.SUPERVISOR), "follow up"
+        frozenset({S.CLOSED}),
+        _role(Role.DESK, Role.DIRECTOR, Role.SUPERVISOR),
+        gettext_noop("follow up"),
     ),
     "reopen": Transition(
-        frozenset({S.RESOLVED, S.CLOSED}), _role(Role.SUPERVISOR, Role.DIRECTOR), "reopen"
+        frozenset({S.RESOLVED, S.CLOSED}),
+        _role(Role.SUPERVISOR, Role.DIRECTOR),
+        gettext_noop("reopen"),
     ),
 }
 
@@ -155,6 +166,11 @@ def allowed_actions(user: Any, case: Case) -> list[str]:
         for name, t in TRANSITIONS.items()
         if case.status in t.sources and user.is_authenticated and t.may(user, case)
     ]
+
+
+def check_action(name: str, case: Case, actor: Any) -> None:
+    """Raise what ``name`` would raise for this user and state, before any input is read."""
+    _check(name, case, actor)
 
 
 def _check(name: str, case: Case, actor: Any) -> None:
@@ -292,8 +308,15 @@ def register_case(
         raise Invalid(
             _("Choose a place inside your jurisdiction."), fields={"jurisdiction": _("Outside.")}
         )
+    title = _required(title, "title", _("Give the matter a short title."))
+    description = _required(description, "description", _("Give an account of the matter."))
+    if channel not in Channel.values:
+        raise Invalid(_("Choose the channel."), fields={"channel": _("Unknown.")})
     if not category.is_active:
         raise Invalid(_("This category is no longer used."), fields={"category": _("Inactive.")})
+    if any(not p.name.strip() or p.role not in PartyRole.values for p in parties):
+        message = _("Every party needs a name and a role.")
+        raise Invalid(message, fields={"parties": message})
     if category.is_staff_complaint and not (about_staff or about_unit):
         message = _("A complaint about staff must name the staff member or the unit.")
         raise Invalid(message, fields={"about_unit": message})
@@ -374,9 +397,14 @@ def _store_attachment(case: Case, item: NewAttachment, actor: Any) -> Attachment
     )
 
 
+def may_attach(actor: Any, case: Case) -> bool:
+    """Anyone who may act on the case now, or its first receiver (首问负责)."""
+    return bool(allowed_actions(actor, case)) or case.received_by_id == actor.pk
+
+
 def add_attachments(case: Case, items: Iterable[NewAttachment], *, actor: Any) -> None:
-    """Attach material to an open case (anyone who may act on it, or its first receiver)."""
-    if not (allowed_actions(actor, case) or case.received_by_id == actor.pk):
+    """Attach material to a case (see ``may_attach``)."""
+    if not may_attach(actor, case):
         raise NotAllowed(_("You may not add material to this case."))
     with transaction.atomic():
         names = [_store_attachment(case, item, actor).original_name for item in items]
@@ -564,11 +592,11 @@ def return_case(case: Case, *, actor: Any, reason: str) -> None:
 
 
 ACTION_KINDS = {
-    "visit": _("Visit"),
-    "call": _("Phone call"),
-    "meeting": _("Meeting"),
-    "document": _("Document"),
-    "other": _("Other"),
+    "visit": gettext_lazy("Visit"),
+    "call": gettext_lazy("Phone call"),
+    "meeting": gettext_lazy("Meeting"),
+    "document": gettext_lazy("Document"),
+    "other": gettext_lazy("Other"),
 }
 
 

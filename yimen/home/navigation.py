@@ -28,10 +28,14 @@ NAV = [
 
 
 def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
-    items = []
-    for item in NAV:
-        if item.visible(user):
-            url = reverse(item.url_name)
-            active = current_path == url if url == "/" else current_path.startswith(url)
-            items.append({"label": item.label, "url": url, "active": active})
+    """The entries this user may use; the one whose URL is the longest prefix is current."""
+    items = [
+        {"label": item.label, "url": reverse(item.url_name), "active": False}
+        for item in NAV
+        if item.visible(user)
+    ]
+    matches = [i for i in items if current_path == i["url"] or
+               (i["url"] != "/" and current_path.startswith(i["url"]))]  # fmt: skip
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items

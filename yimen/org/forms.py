@@ -13,6 +13,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from yimen.audit.services import record, save_with_audit
@@ -51,21 +52,29 @@ def child_level(parent: Jurisdiction | None) -> str | None:
     return next((child for child, up in PARENT_LEVEL.items() if up == parent.level), None)
 
 
+def _changes_anything(form: forms.ModelForm, fields: list[str]) -> bool:
+    """Whether saving would create the object or change one of ``fields``.
+
+    Saving an unchanged form writes nothing, so the audit log holds no empty events.
+    """
+    return form.instance._state.adding or bool(set(form.changed_data) & set(fields))
+
+
 class NodeForm(forms.Form):
     """One node of the tree; saving goes through :func:`tree.save_node`."""
 
     code = forms.CharField(
-        label=_("code"),
+        label=capfirst(_("code")),
         max_length=32,
         help_text=_("The administrative division code, unique in the whole tree."),
     )
-    name = forms.CharField(label=_("name"), max_length=100)
-    level = forms.ChoiceField(label=_("level"), choices=Level.choices)
+    name = forms.CharField(label=capfirst(_("name")), max_length=100)
+    level = forms.ChoiceField(label=capfirst(_("level")), choices=Level.choices)
     parent = forms.ModelChoiceField(
-        label=_("parent"), queryset=Jurisdiction.objects.none(), required=False
+        label=capfirst(_("parent")), queryset=Jurisdiction.objects.none(), required=False
     )
     polygon = forms.CharField(
-        label=_("boundary (GeoJSON polygon)"),
+        label=capfirst(_("boundary (GeoJSON polygon)")),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         help_text=_(
@@ -76,19 +85,18 @@ class NodeForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, instance: Jurisdiction | None = None, **kwargs):
         self.instance = instance
+        initial = kwargs.pop("initial", None) or {}
         if instance is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "code": instance.code,
-                    "name": instance.name,
-                    "level": instance.level,
-                    "parent": instance.parent_id,
-                    "polygon": (
-                        json.dumps(instance.polygon, ensure_ascii=False) if instance.polygon else ""
-                    ),
-                },
-            )
+            polygon = instance.polygon
+            initial = {
+                "code": instance.code,
+                "name": instance.name,
+                "level": instance.level,
+                "parent": instance.parent_id,
+                "polygon": json.dumps(polygon, ensure_ascii=False) if polygon else "",
+                **initial,
+            }
+        kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         self.fixed_parent: Jurisdiction | None = None
         if instance is not None and instance.pk == user.jurisdiction_id:
@@ -129,6 +137,8 @@ class NodeForm(forms.Form):
             value = features[0]
         if isinstance(value, dict) and value.get("type") == "Feature":
             value = value.get("geometry")
+            if value is None:
+                raise forms.ValidationError(_("The Feature has no geometry."), code="no_geometry")
         return value
 
     def save(self, *, actor: Any) -> Jurisdiction:
@@ -150,7 +160,7 @@ class ImportForm(forms.Form):
 
     file = forms.FileField(label=_("CSV file"), required=False)
     text = forms.CharField(
-        label=_("or paste the rows here"),
+        label=capfirst(_("or paste the rows here")),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
@@ -226,7 +236,8 @@ class UnitForm(forms.ModelForm):
 
     def save_audited(self, *, actor: Any) -> Unit:
         unit = self.save(commit=False)
-        save_with_audit(unit, UNIT_FIELDS, actor=actor)
+        if _changes_anything(self, UNIT_FIELDS):
+            save_with_audit(unit, UNIT_FIELDS, actor=actor)
         return unit
 
 
@@ -239,13 +250,13 @@ class UserForm(forms.ModelForm):
     """
 
     password1 = forms.CharField(
-        label=_("password"),
+        label=capfirst(_("password")),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label=_("password (again)"),
+        label=capfirst(_("password (again)")),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -268,6 +279,13 @@ class UserForm(forms.ModelForm):
         node_field.queryset = scoped_nodes(user)
         node_field.widget.choices = node_choices(node_field.queryset, _top_depth(user))
         units = Unit.objects.for_user(user).select_related("jurisdiction")
+        self.fixed_unit: Unit | None = None
+        if self.instance.unit_id and not units.filter(pk=self.instance.unit_id).exists():
+            # A unit above the administrator's subtree (the street's police station of a
+            # community officer): neither shown nor lost, it stays as it is.
+            self.fixed_unit = self.instance.unit
+            del self.fields["unit"]
+            return
         units = units.filter(Q(is_active=True) | Q(pk=self.instance.unit_id))
         unit_field = self.fields["unit"]
         unit_field.queryset = units
@@ -276,14 +294,15 @@ class UserForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        node, unit = data.get("jurisdiction"), data.get("unit")
+        node = data.get("jurisdiction")
+        unit = data.get("unit") if "unit" in self.fields else self.fixed_unit
         if (
             node is not None
             and unit is not None
             and not node.path.startswith(unit.jurisdiction.path)
         ):
             self.add_error(
-                "unit",
+                "unit" if "unit" in self.fields else "jurisdiction",
                 forms.ValidationError(
                     _("%(unit)s is not at %(node)s or above it."),
                     code="unit_outside",
@@ -327,7 +346,10 @@ class UserForm(forms.ModelForm):
         with transaction.atomic():
             if password:
                 account.set_password(password)
-            save_with_audit(account, USER_FIELDS, actor=actor)
+            if _changes_anything(self, USER_FIELDS):
+                save_with_audit(account, USER_FIELDS, actor=actor)
+            else:
+                account.save(update_fields=["password"])
             if password:
                 record("org.user.password_set", account, actor=actor)
         return account
@@ -336,12 +358,12 @@ class UserForm(forms.ModelForm):
 class UserFilterForm(forms.Form):
     """Filters of the staff list; an unknown or out-of-scope value filters nothing."""
 
-    q = forms.CharField(label=_("search"), required=False, max_length=50)
+    q = forms.CharField(label=capfirst(_("search")), required=False, max_length=50)
     role = forms.ChoiceField(
-        label=_("role"), required=False, choices=[("", _("all roles")), *Role.choices]
+        label=capfirst(_("role")), required=False, choices=[("", _("all roles")), *Role.choices]
     )
     jurisdiction = forms.ModelChoiceField(
-        label=_("jurisdiction"), queryset=Jurisdiction.objects.none(), required=False
+        label=capfirst(_("jurisdiction")), queryset=Jurisdiction.objects.none(), required=False
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):

@@ -19,6 +19,11 @@ def can_manage_org(user: Any) -> bool:
     return has_role(user, Role.ADMIN)
 
 
+def can_manage_calendar(user: Any) -> bool:
+    """The holiday calendar is national: only an administrator at the top of the tree edits it."""
+    return can_manage_org(user) and user.jurisdiction.parent_id is None
+
+
 def can_view_audit(user: Any) -> bool:
     return has_role(user, Role.ADMIN, Role.SUPERVISOR)
 

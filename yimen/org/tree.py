@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from yimen.audit.services import diff, record, snapshot
@@ -47,7 +47,10 @@ class Problem:
 
 
 class TreeError(Exception):
+    """The change is refused; ``problems`` lists every reason, in the order of the rows."""
+
     def __init__(self, problems: list[Problem]):
+        problems = sorted(problems, key=lambda p: p.row if p.row is not None else 0)
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
 
@@ -86,8 +89,7 @@ def save_node(instance: Jurisdiction | None, data: dict[str, Any], *, actor: Any
         polygon=data.get("polygon"),
         changed=True,
     )
-    nodes = _plan([node], actor)
-    return _apply(nodes, actor)[0][node.code]
+    return _plan_and_apply([node], actor)[0][node.code]
 
 
 def import_csv(text: str, *, actor: Any) -> Result:
@@ -160,9 +162,24 @@ def decode_csv(data: bytes) -> str:
 
 
 def _import(changes: list[_Node], actor: Any) -> Result:
-    nodes = _plan(changes, actor)
-    _saved, created, updated = _apply(nodes, actor)
+    _saved, created, updated = _plan_and_apply(changes, actor)
     return Result(created=created, updated=updated, unchanged=len(changes) - created - updated)
+
+
+def _plan_and_apply(changes: list[_Node], actor: Any) -> tuple[dict[str, Jurisdiction], int, int]:
+    """Check and write in one transaction, tree writers one at a time.
+
+    Locking the roots queues concurrent tree changes on PostgreSQL (SQLite's writers queue
+    anyway), so the checks always see the tree they are about to change.
+    """
+    try:
+        with transaction.atomic():
+            list(Jurisdiction.objects.select_for_update().filter(parent__isnull=True))
+            return _apply(_plan(changes, actor), actor)
+    except IntegrityError:
+        raise TreeError(
+            [Problem(_("The tree was changed by someone else at the same time; try again."))]
+        ) from None
 
 
 def _read_csv(text: str) -> list[_Node]:

@@ -72,10 +72,12 @@ def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visible = Jurisdiction.objects.for_user(user).defer("polygon")
     ancestor_pks = [int(part) for part in node.path.strip("/").split("/")[:-1]]
     can_manage = can_manage_org(user)
+    ancestors = list(visible.filter(pk__in=ancestor_pks))
     context = {
         "node": node,
         "polygon_json": json.dumps(node.polygon, ensure_ascii=False) if node.polygon else "",
-        "ancestors": visible.filter(pk__in=ancestor_pks),
+        "ancestors": ancestors,
+        "parent": next((a for a in ancestors if a.pk == node.parent_id), None),
         "children": visible.filter(parent=node),
         "units": Unit.objects.for_user(user).filter(jurisdiction=node),
         "accounts": (
@@ -118,7 +120,7 @@ def _node_form(
                 messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
                 return redirect("org:node", pk=saved.pk)
     else:
-        form = NodeForm(user=request.user, instance=node, initial=initial or None)
+        form = NodeForm(user=request.user, instance=node, initial=initial)
     return render(request, "org/node_form.html", {"form": form, "node": node})
 
 

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 class Source(models.TextChoices):
     PACKAGE = "chinesecalendar", _("State Council schedule (chinesecalendar package)")
-    ADMIN = "admin", _("Entered by an administrator")
+    ADMIN = "admin", _("Published schedule entered by an administrator")
+    LOCAL = "local", _("Local change by an administrator")
 
 
 class CalendarYear(models.Model):

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,17 +106,17 @@ def calendar_warnings(today: date | None = None) -> list[int]:
 
 @transaction.atomic
 def load_year_from_package(year: int, *, actor: Any = None) -> int:
-    """Load one published year from the package; days an administrator entered are kept.
+    """Load one published year from the package; local changes are kept over it.
 
     Raises ``YearNotPublished`` when the package does not have the year.
     """
     days = package_special_days(year)
     kept = set(
-        SpecialDay.objects.filter(date__year=year, source=Source.ADMIN).values_list(
+        SpecialDay.objects.filter(date__year=year, source=Source.LOCAL).values_list(
             "date", flat=True
         )
     )
-    SpecialDay.objects.filter(date__year=year, source=Source.PACKAGE).delete()
+    SpecialDay.objects.filter(date__year=year).exclude(source=Source.LOCAL).delete()
     SpecialDay.objects.bulk_create(
         SpecialDay(date=d, is_working=w, name=n, source=Source.PACKAGE)
         for d, w, n in days
@@ -191,8 +192,14 @@ def parse_schedule(text: str, year: int) -> list[ScheduleLine]:
 
 @transaction.atomic
 def publish_year(year: int, lines: list[ScheduleLine], *, actor: Any) -> None:
-    """Load a newly published year by hand (before the package has it): replaces the year."""
-    SpecialDay.objects.filter(date__year=year).delete()
+    """Load a newly published year by hand (before the package has it).
+
+    Replaces the year's schedule; local changes stay, except on a date the schedule names.
+    """
+    dates = [x.date for x in lines]
+    SpecialDay.objects.filter(date__year=year).exclude(
+        Q(source=Source.LOCAL) & ~Q(date__in=dates)
+    ).delete()
     SpecialDay.objects.bulk_create(
         SpecialDay(date=x.date, is_working=x.is_working, name=x.name, source=Source.ADMIN)
         for x in lines
@@ -220,7 +227,7 @@ def set_special_day(
     existing = SpecialDay.objects.select_for_update().filter(date=day).first()
     before = snapshot(existing, DAY_FIELDS) if existing else {}
     obj = existing or SpecialDay(date=day)
-    obj.is_working, obj.name, obj.note, obj.source = is_working, name, note, Source.ADMIN
+    obj.is_working, obj.name, obj.note, obj.source = is_working, name, note, Source.LOCAL
     obj.save()
     action = "workdays.day.updated" if existing else "workdays.day.created"
     record(action, obj, actor=actor, changes=diff(before, snapshot(obj, DAY_FIELDS)))

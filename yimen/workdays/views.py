@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yimen.org.permissions import can_manage_org, require, staff
+from yimen.org.permissions import can_manage_calendar, require, staff
 
 from . import services
 from .forms import (
@@ -45,7 +45,7 @@ def _page_year(data: Any) -> int:
 def _render_year(request: HttpRequest, year: int, **forms: Any) -> HttpResponse:
     """The calendar page; a failed POST passes its bound form so the errors show in place."""
     summary = services.year_summary(year)
-    is_admin = can_manage_org(request.user)
+    is_admin = can_manage_calendar(request.user)
     context = {
         "year": year,
         "prev_year": year - 1 if year > MIN_YEAR else None,
@@ -91,12 +91,13 @@ def year(request: HttpRequest) -> HttpResponse:
     return _render_year(request, form.cleaned_data["year"] or timezone.localdate().year)
 
 
-@require(can_manage_org)
+@require(can_manage_calendar)
 @require_POST
 def set_day(request: HttpRequest) -> HttpResponse:
     """Add or change one day (e.g. a local holiday); audited by the service."""
     form = SpecialDayForm(request.POST)
     if not form.is_valid():
+        messages.error(request, _("The day was not saved: see the errors below."))
         return _render_year(request, _page_year(request.POST), day_form=form)
     day = form.cleaned_data["date"]
     services.set_special_day(
@@ -110,7 +111,7 @@ def set_day(request: HttpRequest) -> HttpResponse:
     return redirect(_year_url(day.year))
 
 
-@require(can_manage_org)
+@require(can_manage_calendar)
 @require_POST
 def delete_day(request: HttpRequest, day: date) -> HttpResponse:
     """Remove one special day, so the weekday rule applies to it again; audited."""
@@ -120,7 +121,7 @@ def delete_day(request: HttpRequest, day: date) -> HttpResponse:
     return redirect(_year_url(day.year))
 
 
-@require(can_manage_org)
+@require(can_manage_calendar)
 @require_POST
 def load_year(request: HttpRequest) -> HttpResponse:
     """Load the year from the installed package (the State Council schedule)."""
@@ -148,12 +149,13 @@ def load_year(request: HttpRequest) -> HttpResponse:
     return redirect(_year_url(year))
 
 
-@require(can_manage_org)
+@require(can_manage_calendar)
 @require_POST
 def publish_year(request: HttpRequest) -> HttpResponse:
     """Publish a year typed from the State Council notice, before the package has it."""
     form = PublishYearForm(request.POST)
     if not form.is_valid():
+        messages.error(request, _("Nothing was published: fix the lines named below."))
         year = form.cleaned_data.get("year") or _page_year(request.POST)
         return _render_year(request, year, publish_form=form)
     year, lines = form.cleaned_data["year"], form.cleaned_data["lines"]

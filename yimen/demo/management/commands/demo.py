@@ -3,7 +3,9 @@ import os
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from yimen.cases.routing import seed_default_rules
 from yimen.demo import township
+from yimen.demo.cases import load_demo_cases
 from yimen.org import tree
 from yimen.org.models import Jurisdiction, Unit, User
 
@@ -44,9 +46,11 @@ class Command(BaseCommand):
                     user.set_password(password)
                     user.save(update_fields=["password"])
                 users_created += created
+            rules = seed_default_rules(nodes[township.STREET["code"]])
+            cases = load_demo_cases()
         self.stdout.write(
             f"demo township: {result.created} jurisdictions, {units_created} units, "
-            f"{users_created} users created"
+            f"{users_created} users, {rules} routing rules, {cases} cases created"
         )
         self.stdout.write(
             "demo logins (password %s):"
