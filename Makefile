@@ -36,4 +36,4 @@ format: $(VENV)/.dev-deps
 # Needs GNU gettext (xgettext/msgfmt); the compiled .mo files are committed.
 messages: $(VENV)/.dev-deps
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --add-location file
-	$(BIN)/python manage.py compilemessages -l zh_Hans
+	$(BIN)/python manage.py compilemessages -l zh_Hans -i .venv

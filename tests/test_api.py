@@ -507,7 +507,7 @@ def test_a_wrong_role_is_refused_with_403_and_nothing_changes(api, cases_world):
     for user in (w.desk, w.mediator, w.supervisor):
         # Refused for the role before the (here empty) body is looked at.
         error = assert_error(api(user, "en").act(case.pk, "route"), 403, "forbidden")
-        assert error["message"] == "You may not assign this case."
+        assert error["message"] == "“Assign” is not open to your role or unit on this case."
     case.refresh_from_db()
     assert case.status == Status.REGISTERED and case.version == 0
     assert list(case.events.values_list("action", flat=True)) == ["registered"]
@@ -517,7 +517,7 @@ def test_a_wrong_state_is_refused_with_409_and_nothing_changes(api, cases_world)
     w = cases_world
     case = register(w)
     error = assert_error(api(w.director, "en").act(case.pk, "close"), 409, "invalid_state")
-    assert "cannot close now" in error["message"]
+    assert "“Close the case” is not possible now" in error["message"]
     case.refresh_from_db()
     assert case.status == Status.REGISTERED and case.version == 0
     assert case.events.count() == 1

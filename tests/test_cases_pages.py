@@ -417,7 +417,7 @@ def test_each_action_works_for_the_right_role_only(
     wrong_user = getattr(cases_world, wrong)
     response = en(wrong_user).post(action_url(case, name), data(cases_world))
     assert response.status_code == 403
-    assert "You may not" in response.content.decode()
+    assert "is not open to your role or unit" in response.content.decode()
     case.refresh_from_db()
     assert case.status == before and case.events.count() == events
 
@@ -453,7 +453,7 @@ def test_an_action_in_the_wrong_state_is_refused_with_409(cases_world, en):
     case = routed(cases_world)
     response = en(cases_world.mediator).post(action_url(case, "submit_result"), {"result": "x"})
     assert response.status_code == 409
-    assert "cannot submit a result for now" in response.content.decode()
+    assert "“Submit the result” is not possible now" in response.content.decode()
     case.refresh_from_db()
     assert case.status == Status.ROUTED
 

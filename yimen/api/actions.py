@@ -130,5 +130,5 @@ ACTIONS: dict[str, Action] = {
 
 def perform(name: str, case: Case, user: Any, body: Any) -> None:
     """Refuse a wrong role (403) or state (409) first, then let the workflow act."""
-    wf._check(name, case, user)
+    wf.check_action(name, case, user)
     ACTIONS[name].perform(case, user, body)

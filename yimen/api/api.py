@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import File, Form, Header, NinjaAPI, Query, Status, UploadedFile
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
@@ -228,7 +228,8 @@ def _action_view(name: str, body: type[schemas.Body]) -> Any:
         return case_detail_data(case, request.user)
 
     act.__name__ = f"case_{name}"
-    act.__doc__ = f"{wf.TRANSITIONS[name].label.capitalize()} the case; answers the case."
+    with translation.override("en"):
+        act.__doc__ = f"{wf.TRANSITIONS[name].label}: answers the case as it is afterwards."
     return act
 
 

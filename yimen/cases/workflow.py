@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
 from yimen.audit.services import record
 from yimen.notices.services import notify
@@ -124,35 +124,35 @@ _closer = _role(Role.DIRECTOR, Role.SUPERVISOR)
 class Transition:
     sources: frozenset[str]
     may: Callable[[Any, Case], bool]
-    label: str
+    label: Any  # a lazy translation: the action's name on buttons and in messages
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "route": Transition(ROUTABLE, _router, gettext_noop("assign")),
-    "accept": Transition(frozenset({S.ROUTED}), _lead_unit, gettext_noop("accept")),
-    "return": Transition(frozenset({S.ROUTED}), _lead_unit, gettext_noop("return")),
-    "record_action": Transition(HANDLING, _any_handler, gettext_noop("record an action on")),
-    "request_extension": Transition(HANDLING, _lead_unit, gettext_noop("request an extension for")),
+    "route": Transition(ROUTABLE, _router, gettext_lazy("Assign")),
+    "accept": Transition(frozenset({S.ROUTED}), _lead_unit, gettext_lazy("Accept")),
+    "return": Transition(frozenset({S.ROUTED}), _lead_unit, gettext_lazy("Return to the director")),
+    "record_action": Transition(HANDLING, _any_handler, gettext_lazy("Record an action")),
+    "request_extension": Transition(HANDLING, _lead_unit, gettext_lazy("Request an extension")),
     "decide_extension": Transition(
-        HANDLING, _extension_decider, gettext_noop("decide an extension for")
+        HANDLING, _extension_decider, gettext_lazy("Decide on an extension")
     ),
-    "submit_result": Transition(HANDLING, _lead_unit, gettext_noop("submit a result for")),
+    "submit_result": Transition(HANDLING, _lead_unit, gettext_lazy("Submit the result")),
     "escalate": Transition(
-        HANDLING, lambda u, c: _lead_unit(u, c) or _router(u, c), gettext_noop("escalate")
+        HANDLING, lambda u, c: _lead_unit(u, c) or _router(u, c), gettext_lazy("Escalate")
     ),
     "transfer_out": Transition(
-        OPEN, lambda u, c: _router(u, c) or _lead_unit(u, c), gettext_noop("transfer out")
+        OPEN, lambda u, c: _router(u, c) or _lead_unit(u, c), gettext_lazy("Transfer out")
     ),
-    "close": Transition(frozenset({S.RESOLVED}), _closer, gettext_noop("close")),
+    "close": Transition(frozenset({S.RESOLVED}), _closer, gettext_lazy("Close the case")),
     "follow_up": Transition(
         frozenset({S.CLOSED}),
         _role(Role.DESK, Role.DIRECTOR, Role.SUPERVISOR),
-        gettext_noop("follow up"),
+        gettext_lazy("Follow up"),
     ),
     "reopen": Transition(
         frozenset({S.RESOLVED, S.CLOSED}),
         _role(Role.SUPERVISOR, Role.DIRECTOR),
-        gettext_noop("reopen"),
+        gettext_lazy("Order re-handling"),
     ),
 }
 
@@ -176,11 +176,14 @@ def check_action(name: str, case: Case, actor: Any) -> None:
 def _check(name: str, case: Case, actor: Any) -> None:
     transition = TRANSITIONS[name]
     if not (actor.is_authenticated and transition.may(actor, case)):
-        raise NotAllowed(_("You may not %(action)s this case.") % {"action": _(transition.label)})
+        raise NotAllowed(
+            _("“%(action)s” is not open to your role or unit on this case.")
+            % {"action": transition.label}
+        )
     if case.status not in transition.sources:
         raise WorkflowError(
-            _("This case is %(status)s: it cannot %(action)s now.")
-            % {"status": Status(case.status).label, "action": _(transition.label)}
+            _("This case is %(status)s: “%(action)s” is not possible now.")
+            % {"status": Status(case.status).label, "action": transition.label}
         )
 
 
@@ -359,9 +362,7 @@ def register_case(
         )
         for item in attachments:
             _store_attachment(case, item, actor)
-        _event(
-            case, "registered", actor, note=_("Registered."), public=True, data={"channel": channel}
-        )
+        _event(case, "registered", actor, public=True, data={"channel": channel})
         if settle_on_the_spot:
             _claim(
                 case,
@@ -531,10 +532,10 @@ def route_case(
             actor,
             from_status=before,
             public=True,
-            note=_("Assigned to %(unit)s, due %(date)s.")
-            % {"unit": unit.name, "date": deadline.date},
+            note=instructions.strip(),
             data={
                 "unit": unit.pk,
+                "unit_name": unit.name,
                 "co_units": [u.pk for u in co_units],
                 "slip": slip.number,
                 "deadline": deadline.date,
@@ -576,7 +577,7 @@ def accept_case(case: Case, *, actor: Any) -> None:
         actor,
         from_status=before,
         public=True,
-        note=_("Accepted by %(unit)s.") % {"unit": case.lead_unit.name},
+        data={"unit": case.lead_unit_id, "unit_name": case.lead_unit.name},
     )
 
 
@@ -825,10 +826,8 @@ def follow_up(
         reopened=reopen,
         close_reason=close_reason.strip(),
     )
-    label = Satisfaction(satisfaction).label
     if reopen:
-        note = _("Follow-up: %(s)s. %(comment)s") % {"s": label, "comment": comment.strip()}
-        _reopen(case, actor, "reopened_after_follow_up", note.strip())
+        _reopen(case, actor, "reopened_after_follow_up", comment.strip())
     else:
         _claim(case)
         _event(

@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from yimen.org.permissions import can_manage_org, can_view_audit, staff
+from yimen.cases.workflow import REGISTRAR_ROLES
+from yimen.org.models import Role
+from yimen.org.permissions import can_manage_org, can_view_audit, has_role, staff
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,11 @@ class NavItem:
 
 NAV = [
     NavItem(_("Home"), "home", staff),
+    NavItem(_("My work"), "cases:inbox", staff),
+    NavItem(_("Register"), "cases:new", lambda user: has_role(user, *REGISTRAR_ROLES)),
+    NavItem(_("Cases"), "cases:list", staff),
+    NavItem(_("Routing"), "cases:routing_queue", lambda user: has_role(user, Role.DIRECTOR)),
+    NavItem(_("Routing rules"), "cases:rules", can_manage_org),
     NavItem(_("Organisation"), "org:tree", staff),
     NavItem(_("Staff accounts"), "org:users", can_manage_org),
     NavItem(_("Calendar"), "workdays:year", staff),
