@@ -4,9 +4,11 @@
 see both. A test that shows something to one must show nothing of it to the other.
 """
 
+from importlib import import_module
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.test import Client
 
 from yimen.org.models import Level, Role, UnitKind
@@ -15,6 +17,25 @@ from .factories import JurisdictionFactory, UnitFactory, UserFactory
 
 SQUARE_A = {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1],
                                                 [120.0, 30.1], [120.0, 30.0]]]}  # fmt: skip
+
+
+# Data the migrations load (the default categories, the published holiday years).
+DATA_MIGRATIONS = (
+    "yimen.cases.migrations.0002_default_categories",
+    "yimen.workdays.migrations.0002_seed_published_years",
+)
+
+
+@pytest.fixture
+def seeded_transactional_db(transactional_db):
+    """A transactional test database with the data migrations' rows loaded again.
+
+    A transactional test empties every table when it ends, so the next one loads them first
+    (their ``seed`` functions skip what exists). Cheaper and more reliable than
+    ``serialized_rollback``, which PostgreSQL runs trip over after a live-server test.
+    """
+    for name in DATA_MIGRATIONS:
+        import_module(name).seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -602,8 +602,9 @@ def test_the_list_costs_the_same_queries_for_more_cases(api, cases_world):
     assert len(more) == len(few) <= 12
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_copies_racing_on_postgresql_make_one_case(cases_world, monkeypatch):
+def test_two_copies_racing_on_postgresql_make_one_case(
+    seeded_transactional_db, cases_world, monkeypatch
+):
     """Both pass the look-up before either commits; the unique key lets only one case stay."""
     import threading
 

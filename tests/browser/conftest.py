@@ -40,6 +40,11 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _live_server_data(seeded_transactional_db: None) -> None:
+    """Every browser test runs on a live server, with the data migrations' rows in place."""
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A page in a fresh context (no cookies), as a Chinese-speaking user's browser sends."""

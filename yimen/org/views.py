@@ -204,9 +204,7 @@ def users(request: HttpRequest) -> HttpResponse:
     accounts = User.objects.for_user(request.user).select_related("jurisdiction", "unit")
     accounts = filters.filter(accounts).order_by("jurisdiction__path", "username")
     page = Paginator(accounts, USERS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    context = {"filters": filters, "page": page}
     return render(request, "org/user_list.html", context)
 
 

@@ -73,9 +73,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page.object_list = decorate(page.object_list, today)
     for case in page.object_list:
         case.masked_parties = [masked_party(p) for p in case.parties.all()]
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {"form": form, "page": page}
     return render(request, "cases/list.html", context)
 
 
