@@ -481,3 +481,21 @@ def test_sweep_command_archives_once(cases_world, settings):
     call_command("sweep", stdout=out)
     call_command("sweep", stdout=out)
     assert out.getvalue().splitlines() == ["sweep: 1 cases archived", "sweep: 0 cases archived"]
+
+
+def test_provisional_deadline_is_recounted_when_the_year_is_published(
+    cases_world, today, django_capture_on_commit_callbacks
+):
+    from yimen.workdays import services as calendar
+
+    today(date(2026, 12, 28))
+    case = routed(cases_world)
+    assert (case.deadline, case.deadline_provisional) == (date(2027, 1, 6), True)
+    lines = calendar.parse_schedule("2027-01-01 休 元旦\n2027-01-04 休 假想的地方假日", 2027)
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar.publish_year(2027, lines, actor=cases_world.admin)
+    case.refresh_from_db()
+    # 12-29, 12-30, 12-31, 1-5, 1-6, 1-7, 1-8 (1-1 and 1-4 now holidays)
+    assert (case.deadline, case.deadline_provisional) == (date(2027, 1, 8), False)
+    entry = case.events.get(action="deadline_recomputed")
+    assert entry.data["deadline"] == ["2027-01-06", "2027-01-08"]

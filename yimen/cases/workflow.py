@@ -851,6 +851,40 @@ def reopen_case(case: Case, *, actor: Any, reason: str) -> None:
     _reopen(case, actor, "reopened", reason)
 
 
+def recompute_provisional_deadlines(year: int) -> int:
+    """Count provisional deadlines again once ``year``'s holiday schedule is loaded.
+
+    A deadline counted weekends-only across an unpublished year was marked provisional; when
+    the schedule arrives it is counted properly from the same assignment date, and the change
+    goes on the timeline. Deadlines that were never provisional stand as the slip gave them.
+    """
+    changed = 0
+    cases = Case.objects.filter(
+        deadline_provisional=True,
+        status__in=OPEN,
+        assigned_on__year__lte=year,
+        deadline__year__gte=year,
+    ).exclude(complexity="")
+    for case in cases.select_related("jurisdiction"):
+        deadline = due_date(case.complexity, case.assigned_on, load_calendar(case.assigned_on))
+        with transaction.atomic():
+            old = case.deadline
+            try:
+                _claim(case, deadline=deadline.date, deadline_provisional=deadline.provisional)
+            except Conflict:
+                continue  # changed meanwhile; the next schedule change will pick it up
+            _event(
+                case,
+                "deadline_recomputed",
+                None,
+                from_status=case.status,
+                public=True,
+                data={"deadline": [old, deadline.date], "provisional": deadline.provisional},
+            )
+        changed += 1
+    return changed
+
+
 @transaction.atomic
 def archive_closed(now: datetime | None = None) -> int:
     """归档: closed or transferred cases older than the retention setting.

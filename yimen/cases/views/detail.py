@@ -46,6 +46,7 @@ EVENT_LABELS = {
     "reopened_after_follow_up": gettext_lazy("Reopened after follow-up"),
     "attached": gettext_lazy("Material added"),
     "archived": gettext_lazy("Archived"),
+    "deadline_recomputed": gettext_lazy("Deadline recounted with the published holidays"),
 }
 
 DONE = {
