@@ -1,5 +1,6 @@
 """The case lifecycle rules, through the workflow functions every page and API call uses."""
 
+import io
 from datetime import date
 
 import pytest
@@ -499,3 +500,40 @@ def test_provisional_deadline_is_recounted_when_the_year_is_published(
     assert (case.deadline, case.deadline_provisional) == (date(2027, 1, 8), False)
     entry = case.events.get(action="deadline_recomputed")
     assert entry.data["deadline"] == ["2027-01-06", "2027-01-08"]
+
+
+def test_online_submission_is_an_online_case_without_a_staff_receiver(cases_world):
+    result = wf.submit_online(
+        title="路灯不亮",
+        description="小区门口路灯坏了一周。",
+        category=Category.objects.get(code="urban"),
+        jurisdiction=cases_world.community_a,
+        phone="13812345678",
+    )
+    case = result.case
+    assert case.channel == "online" and case.received_by is None
+    assert case.parties.get().role == "applicant"
+    assert case in Case.objects.for_user(cases_world.director)
+
+
+def test_online_submission_needs_a_phone_and_a_place(cases_world):
+    with pytest.raises(wf.Invalid) as error:
+        wf.submit_online(title="x", description="y", category=Category.objects.get(code="urban"),
+                         jurisdiction=None, phone="12")  # fmt: skip
+    assert {"phone", "jurisdiction"} <= set(error.value.fields)
+    assert not Case.objects.exists()
+
+
+def test_a_map_point_finds_its_grid(db):
+    from django.core.management import call_command
+
+    from yimen.org.models import Jurisdiction
+    from yimen.org.places import jurisdiction_at
+
+    call_command("demo", stdout=io.StringIO())
+    grid = Jurisdiction.objects.get(code="330102001001-01")
+    ring = grid.polygon["coordinates"][0]
+    lon = sum(p[0] for p in ring[:-1]) / 4
+    lat = sum(p[1] for p in ring[:-1]) / 4
+    assert jurisdiction_at(lat, lon) == grid
+    assert jurisdiction_at(0, 0) is None

@@ -330,6 +330,98 @@ def register_case(
         message = _("Name at least one applicant (the person bringing the matter).")
         raise Invalid(message, fields={"parties": message})
 
+    return _create_case(
+        actor=actor,
+        title=title,
+        description=description,
+        category=category,
+        channel=channel,
+        jurisdiction=jurisdiction,
+        parties=parties,
+        attachments=attachments,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        is_urgent=is_urgent,
+        about_staff=about_staff,
+        about_unit=about_unit,
+        settle_on_the_spot=settle_on_the_spot,
+        result=result,
+    )
+
+
+def submit_online(
+    *,
+    title: str,
+    description: str,
+    category: Category,
+    jurisdiction: Any,
+    phone: str,
+    name: str = "",
+    address: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    attachments: Sequence[NewAttachment] = (),
+    source: str = "portal",
+) -> Registered:
+    """A resident's own submission (the portal, Open311): an online case with no staff receiver.
+
+    It waits in the routing queue like any other; whoever at the center takes it up becomes
+    its first receiver. The phone is required so the center can call back; the name may be
+    left out.
+    """
+    fields: dict[str, str] = {}
+    if not title or not title.strip():
+        fields["title"] = _("Give the matter a short title.")
+    if not description or not description.strip():
+        fields["description"] = _("Give an account of the matter.")
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not 7 <= len(digits) <= 20:
+        fields["phone"] = _("Enter a phone number the center can call back.")
+    if jurisdiction is None:
+        fields["jurisdiction"] = _("Choose where the matter is, inside the center's area.")
+    if not category.is_active:
+        fields["category"] = _("This category is no longer used.")
+    if fields:
+        raise Invalid(next(iter(fields.values())), fields=fields)
+    applicant = NewParty(name.strip() or _("Resident (online)"), PartyRole.APPLICANT, phone)
+    return _create_case(
+        actor=None,
+        title=title,
+        description=description,
+        category=category,
+        channel=Channel.ONLINE,
+        jurisdiction=jurisdiction,
+        parties=[applicant],
+        attachments=attachments,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        source=source,
+    )
+
+
+def _create_case(
+    *,
+    actor: Any,
+    title: str,
+    description: str,
+    category: Category,
+    channel: str,
+    jurisdiction: Any,
+    parties: Sequence[NewParty],
+    attachments: Sequence[NewAttachment],
+    address: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    is_urgent: bool = False,
+    about_staff: User | None = None,
+    about_unit: Unit | None = None,
+    settle_on_the_spot: bool = False,
+    result: str = "",
+    source: str = "",
+) -> Registered:
+    """Write a checked matter, its parties and files, in one transaction."""
     now = timezone.now()
     code = new_tracking_code()
     with transaction.atomic():
@@ -362,7 +454,8 @@ def register_case(
         )
         for item in attachments:
             _store_attachment(case, item, actor)
-        _event(case, "registered", actor, public=True, data={"channel": channel})
+        data = {"channel": channel, **({"source": source} if source else {})}
+        _event(case, "registered", actor, public=True, data=data)
         if settle_on_the_spot:
             _claim(
                 case,

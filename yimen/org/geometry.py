@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from shapely import make_valid
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
 
 # About one centimetre: shared borders drawn twice never line up to the last digit.
@@ -45,3 +45,15 @@ def polygon_problem(geojson: Any) -> str | None:
 def lies_within(inner: dict, outer: dict) -> bool:
     """Whether boundary ``inner`` lies inside ``outer`` (both already checked)."""
     return make_valid(shape(outer)).buffer(_TOLERANCE).covers(shape(inner))
+
+
+def locate(longitude: float, latitude: float, candidates: Any) -> Any:
+    """The deepest node among ``candidates`` (objects with ``polygon`` and ``depth``) whose
+    boundary holds the point, or None when the point is outside all of them."""
+    point = Point(float(longitude), float(latitude))
+    inside = [
+        node
+        for node in candidates
+        if node.polygon and make_valid(shape(node.polygon)).buffer(_TOLERANCE).covers(point)
+    ]
+    return max(inside, key=lambda node: node.depth, default=None)
