@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup demo lint format messages
+.PHONY: run worker test setup demo lint format messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,15 @@ setup: $(VENV)/.run-deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo
 
+# The development server and, beside it, a background worker reading the queue folder in var/.
 run: setup
 	@echo "Yimen is starting at http://127.0.0.1:8000  (stop with Ctrl-C)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@bash scripts/run.sh
+
+# Production: the worker with the periodic schedule (beat), on the broker in CELERY_BROKER_URL.
+# Run exactly one worker with --beat; start more workers with `celery -A yimen worker`.
+worker: $(VENV)/.run-deps
+	$(BIN)/celery -A yimen worker --beat --loglevel=INFO
 
 test: $(VENV)/.dev-deps
 	bash scripts/test.sh

@@ -39,6 +39,11 @@ run_pytest() {
   return 0
 }
 
+REDIS_URL=${YIMEN_TEST_REDIS_URL:-redis://127.0.0.1:6379/13}
+if ! $BIN/python -c "import redis, sys; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()" "$REDIS_URL" 2>/dev/null; then
+  step "SKIPPING the worker tests: no Redis answers at $REDIS_URL (set YIMEN_TEST_REDIS_URL to test elsewhere)"
+fi
+
 run_pytest SQLite env -u DATABASE_URL $BIN/pytest "$@"
 
 if $BIN/python scripts/pg_ready.py "$PG_URL"; then

@@ -43,6 +43,18 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Background tasks run at once in the test's own process and database: nothing is
+    written to the broker folder under var/ that a real worker would then pick up."""
+    from yimen.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 @pytest.fixture
 def world(db):
     district = JurisdictionFactory(code="D1", name="临江区", level=Level.DISTRICT)

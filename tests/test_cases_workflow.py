@@ -471,19 +471,6 @@ def test_every_transition_writes_an_audit_event(cases_world):
             "cases.case.resolved"} <= actions  # fmt: skip
 
 
-def test_sweep_command_archives_once(cases_world, settings):
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    settings.YIMEN_ARCHIVE_AFTER_DAYS = 0
-    register(cases_world, settle_on_the_spot=True, result="当场解决")
-    out = StringIO()
-    call_command("sweep", stdout=out)
-    call_command("sweep", stdout=out)
-    assert out.getvalue().splitlines() == ["sweep: 1 cases archived", "sweep: 0 cases archived"]
-
-
 def test_provisional_deadline_is_recounted_when_the_year_is_published(
     cases_world, today, django_capture_on_commit_callbacks
 ):

@@ -4,6 +4,7 @@ SQLite in ``var/`` by default; PostgreSQL (or any database) by ``DATABASE_URL``.
 ``DEBUG`` is off unless ``YIMEN_DEBUG=1``.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -46,8 +47,14 @@ INSTALLED_APPS = [
     "yimen.org",
     "yimen.workdays",
     "yimen.notices",
+    "yimen.jobs",
     "yimen.cases",
+    "yimen.mediation",
+    "yimen.accountability",
+    "yimen.supervision",
     "yimen.api",
+    "yimen.open311",
+    "yimen.portal",
     "yimen.home",
     "yimen.demo",
 ]
@@ -148,6 +155,115 @@ YIMEN_CENTER_NAME = os.environ.get("YIMEN_CENTER_NAME", _("Yimen one-stop center
 YIMEN_CALENDAR_WARN_FROM_MONTH = int(os.environ.get("YIMEN_CALENDAR_WARN_FROM_MONTH", 10))
 # Closed cases move to the archive after this many days; they stay searchable there.
 YIMEN_ARCHIVE_AFTER_DAYS = int(os.environ.get("YIMEN_ARCHIVE_AFTER_DAYS", 90))
+# A signed mediation agreement gets a follow-up visit (回访) due within this many days.
+YIMEN_MEDIATION_FOLLOW_UP_DAYS = int(os.environ.get("YIMEN_MEDIATION_FOLLOW_UP_DAYS", 30))
+# The sweep reminds a case's unit this many working days before its deadline.
+YIMEN_REMIND_WORKING_DAYS_BEFORE = int(os.environ.get("YIMEN_REMIND_WORKING_DAYS_BEFORE", 2))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Attachments: what the front desk may upload, checked by content, and how big.
 YIMEN_UPLOAD_MAX_BYTES = int(os.environ.get("YIMEN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+# REST API calls per staff account (e.g. "600/min", "20/s"); empty for no limit. Answered 429.
+YIMEN_API_RATE = os.environ.get("YIMEN_API_RATE", "600/min")
+
+# E-mail goes through Django's mail settings; the console backend (the worker's log) by default.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 10))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yimen@localhost")
+# Links in e-mails and webhook payloads point here.
+YIMEN_BASE_URL = os.environ.get("YIMEN_BASE_URL", "http://127.0.0.1:8000")
+
+# Outgoing webhooks: seconds to wait for an answer, tries in all, first pause between tries
+# (doubling each time: 30 s, 60 s, 120 s, 240 s by default).
+YIMEN_WEBHOOK_TIMEOUT = float(os.environ.get("YIMEN_WEBHOOK_TIMEOUT", 5))
+YIMEN_WEBHOOK_MAX_TRIES = int(os.environ.get("YIMEN_WEBHOOK_MAX_TRIES", 5))
+YIMEN_WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("YIMEN_WEBHOOK_BACKOFF_SECONDS", 30))
+
+# Background work (Celery, see yimen/celery.py). By default the broker is a folder under
+# var/ that the worker `make run` starts reads, so no other service is needed; in production
+# set CELERY_BROKER_URL=redis://host:6379/0 and run `make worker`.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue = VAR_DIR / "queue"
+    for _folder in ("messages", "control"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue / "messages"),
+        "data_folder_out": str(_queue / "messages"),
+        "control_folder": str(_queue / "control"),
+    }
+else:
+    # A message a worker took but never acknowledged (it was killed) goes back to the queue
+    # after this many seconds; it must be longer than any task runs or waits for its retry.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600))
+    }
+# JSON, merged over the above, e.g. '{"unacked_restore_interval": 1}'.
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    json.loads(os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS", "{}"))
+)
+# Acknowledge a message only when its task has finished, so nothing is lost when a worker
+# dies mid-task: the message is delivered again (tasks are written to be safe to repeat).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `1` runs every task at once in the process that queues it (no worker at all).
+CELERY_TASK_ALWAYS_EAGER = _env_bool("CELERY_TASK_ALWAYS_EAGER")
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "deadline-sweep": {
+        "task": "supervision.sweep",
+        "schedule": float(os.environ.get("YIMEN_SWEEP_EVERY_SECONDS", 300)),
+    },
+}
+
+# Open311: the jurisdiction (by code) of a request that gives only an address_string, no
+# lat/long. Empty means such requests are refused and asked for a map point.
+YIMEN_OPEN311_DEFAULT_JURISDICTION = os.environ.get("YIMEN_OPEN311_DEFAULT_JURISDICTION", "")
+
+# Cache: rate-limit counters of the resident portal. In-process by default (one web process);
+# with several processes behind a load balancer, REDIS_URL shares the counts between them.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Resident portal (/report/, /track/, /stats/). Map tiles only from a server the operator
+# names (e.g. an intranet tile server, "https://tiles.example/{z}/{x}/{y}.png"); without
+# one the map shows the area outlines on a plain background.
+YIMEN_MAP_TILE_URL = os.environ.get("YIMEN_MAP_TILE_URL", "")
+YIMEN_MAP_TILE_ATTRIBUTION = os.environ.get("YIMEN_MAP_TILE_ATTRIBUTION", "")
+YIMEN_PORTAL_MAX_PHOTOS = int(os.environ.get("YIMEN_PORTAL_MAX_PHOTOS", 3))
+YIMEN_PORTAL_PHOTO_MAX_SIDE = int(os.environ.get("YIMEN_PORTAL_PHOTO_MAX_SIDE", 1600))
+YIMEN_PORTAL_PHOTO_MAX_PIXELS = int(os.environ.get("YIMEN_PORTAL_PHOTO_MAX_PIXELS", 120_000_000))
+# Rate limits (0 switches one off): reports per IP per hour and per phone per day,
+# tracking look-ups per IP per hour.
+YIMEN_PORTAL_SUBMISSIONS_PER_IP_HOUR = int(
+    os.environ.get("YIMEN_PORTAL_SUBMISSIONS_PER_IP_HOUR", 5)
+)
+YIMEN_PORTAL_SUBMISSIONS_PER_PHONE_DAY = int(
+    os.environ.get("YIMEN_PORTAL_SUBMISSIONS_PER_PHONE_DAY", 3)
+)
+YIMEN_PORTAL_LOOKUPS_PER_IP_HOUR = int(os.environ.get("YIMEN_PORTAL_LOOKUPS_PER_IP_HOUR", 20))
+# How long a looked-up matter stays shown in the browser that looked it up.
+YIMEN_PORTAL_TRACK_SECONDS = int(os.environ.get("YIMEN_PORTAL_TRACK_SECONDS", 15 * 60))
+# Behind a reverse proxy: the header it puts the client's address in (e.g. X-Real-IP).
+YIMEN_CLIENT_IP_HEADER = os.environ.get("YIMEN_CLIENT_IP_HEADER", "")
+# The public statistics show a rate only when it rests on at least this many matters.
+YIMEN_PUBLIC_STATS_MIN_COUNT = int(os.environ.get("YIMEN_PUBLIC_STATS_MIN_COUNT", 5))

@@ -9,7 +9,13 @@ urlpatterns = [
     path("calendar/", include("yimen.workdays.urls")),
     path("audit/", include("yimen.audit.urls")),
     path("cases/", include("yimen.cases.urls")),
+    path("mediation/", include("yimen.mediation.urls")),
+    path("accountability/", include("yimen.accountability.urls")),
+    path("supervision/", include("yimen.supervision.urls")),
     path("api/v1/", include("yimen.api.urls")),
+    path("open311/", include("yimen.open311.urls")),
     path("notices/", include("yimen.notices.urls")),
+    path("jobs/", include("yimen.jobs.urls")),
+    path("", include("yimen.portal.urls")),
     path("", include("yimen.home.urls")),
 ]

@@ -1,106 +1,86 @@
 """The REST API at ``/api/v1/`` (DESIGN.md §6): thin views over the workflow and the scoping.
 
 Every case is fetched through ``Case.objects.for_user``, so an id outside the caller's
-scope is a 404 exactly like an unknown one.
+scope is a 404 exactly like an unknown one. Reference data is in ``reference``, a case's
+files in ``attachments``; what all operations share in the document is in ``openapi``.
 """
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone, translation
-from ninja import File, Form, Header, NinjaAPI, Query, Status, UploadedFile
+from ninja import Header, Query, Status
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer
 
 from yimen.cases import workflow as wf
-from yimen.cases.attachments import check_upload
-from yimen.cases.filters import filter_cases, visible_units
-from yimen.cases.models import AttachmentKind, Case, Category
-from yimen.org.models import Jurisdiction
+from yimen.cases.filters import OPEN_STATUSES, filter_cases
+from yimen.cases.models import Case, Channel
+from yimen.cases.models import Status as CaseStatus
 from yimen.org.scoping import get_for_user_or_404
 
-from . import errors, schemas
+from . import attachments, conditional, errors, reference, schemas
 from .actions import ACTIONS, perform
+from .auth import BearerToken, PerAccountRate
 from .intake import create_case
-from .serialize import case_detail_data, case_list_data, event_data
-from .tokens import user_for_token
-
-PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
-
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
+from .openapi import YimenAPI
+from .paging import Sort, limit_param, order, ordering_param, page_param, paginate
+from .serialize import case_detail_data, case_list_data, event_data, for_case_list
 
 
 class Utf8JSON(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}  # Chinese text readable as it is
 
 
-api = NinjaAPI(
+DESCRIPTION = """\
+Cases of the one-stop service and dispute-resolution center.
+
+- **Token**: send one from `manage.py apitoken USERNAME` as `Authorization: Bearer TOKEN`.
+  Each token acts as its staff account and sees what that account sees.
+- **Errors** answer `{"error": {"code", "message", "fields"}}`, the message in the
+  language of `Accept-Language` (Chinese by default).
+- **Lists** take `page` (from 1) and `limit` (at most 100) and answer `items`, `count`,
+  `page`, `pages`, `limit` and the `next` and `previous` pages' URLs. Where a list has
+  `ordering`, give field names with `-` for descending, separated by commas.
+- **ETags**: every read answers an `ETag`; send it back as `If-None-Match` for a 304 when
+  nothing changed. An action takes `If-Match` with the case's ETag and answers 412 if the
+  case changed since.
+- **Registering** honours `Idempotency-Key`: a retry with the same key and body gets the
+  same case.
+- **Rate**: too many calls from one account answer 429 with `Retry-After`.
+"""
+
+api = YimenAPI(
     title="Yimen API",
     version="1",
-    description="Cases of the one-stop service and dispute-resolution center. "
-    "Send a token from `manage.py apitoken USERNAME` as `Authorization: Bearer TOKEN`.",
+    description=DESCRIPTION,
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url=None,  # the interactive page would load its scripts from a CDN
     auth=BearerToken(),
+    throttle=PerAccountRate(),
     renderer=Utf8JSON(),
 )
 errors.install(api)
+api.add_router("", reference.router)
+api.add_router("", attachments.router)
 
-ERRORS = {code: schemas.ErrorOut for code in (400, 401, 403, 404, 409)}
+CASE_ORDERING = {
+    "received_at": Sort("received_at"),
+    "deadline": Sort("deadline", nullable=True),
+    "receipt_number": Sort("receipt_number"),
+    "status": Sort("status"),
+}
+StatusFilter = Literal[(OPEN_STATUSES, *CaseStatus.values)]
 
 
 def _case(request: HttpRequest, case_id: int) -> Case:
     return get_for_user_or_404(Case, request.user, pk=case_id)
 
 
-# --- reference data ------------------------------------------------------------------------
-
-
-@api.get("/categories", response=schemas.CategoryList, tags=["reference"])
-def list_categories(request: HttpRequest) -> dict[str, Any]:
-    items = list(Category.objects.filter(is_active=True))
-    return {"items": items, "count": len(items)}
-
-
-@api.get("/jurisdictions", response=schemas.JurisdictionList, tags=["reference"])
-def list_jurisdictions(request: HttpRequest) -> dict[str, Any]:
-    """The caller's subtree, in tree order."""
-    nodes = (
-        Jurisdiction.objects.for_user(request.user)
-        .select_related("parent")
-        .defer("polygon", "parent__polygon")
-    )
-    items = [
-        {"code": n.code, "name": n.name, "level": n.level, "parent": n.parent and n.parent.code}
-        for n in nodes
-    ]
-    return {"items": items, "count": len(items)}
-
-
-@api.get("/units", response=schemas.UnitList, tags=["reference"])
-def list_units(request: HttpRequest) -> dict[str, Any]:
-    """Units the caller's cases can be handled by: in their subtree and above it."""
-    items = [
-        {
-            "id": u.pk,
-            "name": u.name,
-            "kind": u.kind,
-            "jurisdiction": u.jurisdiction.code,
-            "is_active": u.is_active,
-        }
-        for u in visible_units(request.user)
-    ]
-    return {"items": items, "count": len(items)}
+def _case_url(request: HttpRequest, case: Case) -> str:
+    return request.build_absolute_uri(reverse("api:read_case", kwargs={"case_id": case.pk}))
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -108,14 +88,29 @@ def list_units(request: HttpRequest) -> dict[str, Any]:
 
 @api.post(
     "/cases",
-    response={201: schemas.CreatedCaseOut, 200: schemas.CreatedCaseOut, **ERRORS},
+    response={
+        201: schemas.CreatedCaseOut,
+        200: schemas.CreatedCaseOut,
+        **schemas.errors(400, 403, 409),
+    },
     tags=["cases"],
     summary="Register a case",
+    openapi_extra={
+        "responses": {
+            code: {"headers": {"Location": {"schema": {"type": "string"}}}}
+            for code in ("200", "201")
+        }
+    },
 )
-def register(
+def register_case(
     request: HttpRequest,
+    response: HttpResponse,
     payload: schemas.CaseIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description="Any unique string per new case (e.g. a UUID), at most 255 characters.",
+    ),
 ) -> Any:
     """201 with the case and its tracking code (shown only here, once).
 
@@ -123,26 +118,31 @@ def register(
     case and no tracking code; with the same key and another body, 409.
     """
     created = create_case(request.user, payload, idempotency_key)
-    data = {**case_detail_data(created.case, request.user), "tracking_code": created.tracking_code}
+    data = {**case_detail_data(created.case, request), "tracking_code": created.tracking_code}
+    response["Location"] = _case_url(request, created.case)
     return Status(200 if created.replayed else 201, data)
 
 
-@api.get("/cases", response={200: schemas.CaseList, 400: schemas.ErrorOut}, tags=["cases"])
+@api.get("/cases", response={200: schemas.CaseList, **schemas.errors(400)}, tags=["cases"])
 def list_cases(
     request: HttpRequest,
-    status: str | None = Query(None, description="A status, or `open` for every open one."),
+    response: HttpResponse,
+    status: StatusFilter | None = Query(
+        None, description="A status, or `open` for every open one."
+    ),
     category: str | None = Query(None, description="A category's code."),
     jurisdiction: str | None = Query(None, description="A jurisdiction's code: its subtree."),
-    unit: int | None = Query(None, description="A unit's id: lead or co-handling unit."),
-    channel: str | None = None,
-    overdue: bool = False,
+    unit: schemas.Id | None = Query(None, description="A unit's id: lead or co-handling unit."),
+    channel: Channel | None = None,
+    overdue: bool = Query(False, description="Only open cases past their deadline."),
     q: str | None = Query(None, description="In the receipt number, title or account."),
-    received_from: date | None = None,
-    received_to: date | None = None,
-    limit: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
-    page: int = Query(1, ge=1),
+    received_from: date | None = Query(None, description="Received on or after (local date)."),
+    received_to: date | None = Query(None, description="Received on or before (local date)."),
+    ordering: str | None = ordering_param(list(CASE_ORDERING), "`-received_at` (newest first)"),
+    page: int = page_param(),
+    limit: int = limit_param(),
 ) -> Any:
-    """The cases the caller may see, newest first, filtered and paged."""
+    """The cases the caller may see, filtered, ordered and paged."""
     params = {
         "status": status or "",
         "category": category or "",
@@ -163,71 +163,69 @@ def list_cases(
     if form.errors:
         names = {"grid": "jurisdiction"}
         return errors.invalid({names.get(k, k): v[0] for k, v in form.errors.items()})
-    cases = cases.order_by("-received_at", "-pk")
-    count = cases.count()
-    start = (page - 1) * limit
-    return {
-        "items": case_list_data(cases[start : start + limit]),
-        "count": count,
-        "page": page,
-        "limit": limit,
-        "next": _page_url(request, page + 1) if start + limit < count else None,
-        "previous": _page_url(request, page - 1) if page > 1 else None,
-    }
-
-
-def _page_url(request: HttpRequest, page: int) -> str:
-    query = request.GET.copy()
-    query["page"] = str(page)
-    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    cases = cases.order_by(*order(ordering, CASE_ORDERING, ["-received_at", "-pk"]))
+    data = paginate(request, for_case_list(cases), page, limit)
+    data["items"] = case_list_data(data["items"])
+    return conditional.read(request, response, data)
 
 
 @api.get(
-    "/cases/{case_id}", response={200: schemas.CaseDetailOut, 404: schemas.ErrorOut}, tags=["cases"]
-)
-def read_case(request: HttpRequest, case_id: int) -> Any:
-    return case_detail_data(_case(request, case_id), request.user)
-
-
-@api.get(
-    "/cases/{case_id}/timeline",
-    response={200: schemas.Timeline, 404: schemas.ErrorOut},
+    "/cases/{int:case_id}",
+    response={200: schemas.CaseDetailOut, **schemas.errors(404)},
     tags=["cases"],
 )
-def case_timeline(request: HttpRequest, case_id: int) -> Any:
-    case = _case(request, case_id)
-    items = [event_data(e) for e in case.events.select_related("actor")]
-    return {"items": items, "count": len(items)}
+def read_case(request: HttpRequest, response: HttpResponse, case_id: int) -> Any:
+    """The case with what the caller may do now; its ETag is what ``If-Match`` takes."""
+    return conditional.read(request, response, case_detail_data(_case(request, case_id), request))
 
 
-@api.post(
-    "/cases/{case_id}/attachments", response={201: schemas.CaseDetailOut, **ERRORS}, tags=["cases"]
+@api.get(
+    "/cases/{int:case_id}/timeline",
+    response={200: schemas.Timeline, **schemas.errors(400, 404)},
+    tags=["cases"],
 )
-def attach(
+def read_case_timeline(
     request: HttpRequest,
+    response: HttpResponse,
     case_id: int,
-    file: File[UploadedFile],
-    kind: Form[AttachmentKind] = AttachmentKind.GENERAL,
+    page: int = page_param(),
+    limit: int = limit_param(),
 ) -> Any:
-    """Add material (a photo, PDF or Office document), e.g. what an escalation needs."""
+    """The case's timeline, oldest first."""
     case = _case(request, case_id)
-    try:
-        check_upload(file)
-    except ValidationError as error:
-        return errors.invalid({"file": error.messages[0]})
-    wf.add_attachments(case, [wf.NewAttachment(file, kind)], actor=request.user)
-    return Status(201, case_detail_data(case, request.user))
+    data = paginate(request, case.events.select_related("actor"), page, limit)
+    data["items"] = [event_data(e) for e in data["items"]]
+    return conditional.read(request, response, data)
+
+
+# --- actions -------------------------------------------------------------------------------
 
 
 def _action_view(name: str, body: type[schemas.Body]) -> Any:
     # The body may be left out: every field has a default, and the workflow says what is missing.
-    def act(request: HttpRequest, case_id: int, payload: body | None = None) -> Any:
+    def act(
+        request: HttpRequest,
+        response: HttpResponse,
+        case_id: int,
+        payload: body | None = None,
+        if_match: str | None = Header(
+            None,
+            alias="If-Match",
+            description="The case's ETag as last read: 412 if it has changed since.",
+        ),
+    ) -> Any:
         case = _case(request, case_id)
+        if if_match is not None:
+            # A caller who may not act at all hears that, not that their copy is stale.
+            wf.check_action(name, case, request.user)
+            conditional.check_if_match(if_match, case_detail_data(case, request))
         perform(name, case, request.user, payload or body())
         case.refresh_from_db()
-        return case_detail_data(case, request.user)
+        data = case_detail_data(case, request)
+        response["ETag"] = conditional.etag_for(data)
+        return data
 
-    act.__name__ = f"case_{name}"
+    act.__name__ = f"case_action_{name}"
     with translation.override("en"):
         act.__doc__ = f"{wf.TRANSITIONS[name].label}: answers the case as it is afterwards."
     return act
@@ -235,9 +233,13 @@ def _action_view(name: str, body: type[schemas.Body]) -> Any:
 
 for _name, _action in ACTIONS.items():
     api.post(
-        f"/cases/{{case_id}}/actions/{_name}",
-        response={200: schemas.CaseDetailOut, **ERRORS},
+        f"/cases/{{int:case_id}}/actions/{_name}",
+        response={200: schemas.CaseDetailOut, **schemas.errors(400, 403, 404, 409, 412)},
         tags=["actions"],
-        operation_id=f"case_action_{_name}",
         summary=_name,
+        openapi_extra={
+            "responses": {
+                "200": {"headers": {"ETag": {"schema": {"type": "string"}}}},
+            }
+        },
     )(_action_view(_name, _action.body))

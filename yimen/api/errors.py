@@ -10,9 +10,12 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from yimen.cases.workflow import WorkflowError
+
+from .paging import ordering_choices
+from .schemas import NO_NUL
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,16 @@ def _field_message(error: dict[str, Any]) -> str:
         }
     if kind == "extra_forbidden":
         return _("Unknown field.")
+    if kind == "string_pattern_mismatch" and (choices := ordering_choices(ctx["pattern"])):
+        return _("Choose from: %(choices)s; “-” before a name for descending.") % {
+            "choices": ", ".join(choices)
+        }
+    if kind == "null_character" or (
+        kind == "string_pattern_mismatch" and ctx.get("pattern") == NO_NUL
+    ):
+        return _("Null characters are not allowed.")
+    if kind == "too_long":
+        return _("Ensure this list has at most %(max)d items.") % {"max": ctx.get("max_length", 0)}
     return _("Enter a valid value.")
 
 
@@ -96,6 +109,10 @@ def handle_http(request: HttpRequest, exc: HttpError) -> JsonResponse:
         )
         response["WWW-Authenticate"] = 'Bearer realm="yimen"'
         return response
+    if isinstance(exc, Throttled):
+        return error_response(
+            429, "throttled", _("Too many requests. Wait a little, then try again.")
+        )
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         return error_response(400, "bad_request", _("The request body is not valid JSON."))
     return error_response(exc.status_code, "error", str(exc))

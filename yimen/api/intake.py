@@ -120,7 +120,7 @@ def create_case(user: Any, payload: CaseIn, key: str | None) -> Created:
         registered = _register(user, payload)
         return Created(registered.case, registered.tracking_code)
     key = key.strip()
-    if not key or len(key) > KEY_MAX_LENGTH:
+    if not key or len(key) > KEY_MAX_LENGTH or "\x00" in key:
         message = _("An Idempotency-Key has 1 to %(max)d characters.") % {"max": KEY_MAX_LENGTH}
         raise wf.Invalid(message, fields={"Idempotency-Key": message})
     digest = body_hash(payload)

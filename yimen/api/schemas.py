@@ -10,9 +10,18 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from yimen.cases.models import Channel, PartyRole
+
+# The largest primary key the databases hold (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A code or search text from a query or path: PostgreSQL cannot compare a NUL character.
+NO_NUL = r"^[^\x00]*$"
+Code = Annotated[str, StringConstraints(max_length=32, pattern=NO_NUL)]
+SearchText = Annotated[str, StringConstraints(max_length=100, pattern=NO_NUL)]
 
 
 def text(max_length: int | None = None, *, required: bool = False) -> Any:
@@ -26,6 +35,13 @@ def text(max_length: int | None = None, *, required: bool = False) -> Any:
 
 class Body(Schema):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("null_character", "Null characters are not allowed.")
+        return value
 
 
 # --- errors ------------------------------------------------------------------------------
@@ -41,6 +57,25 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
+def errors(*codes: int) -> dict[int, type[ErrorOut]]:
+    """Responses of an operation that answer with the error body (401 and 429 go on all)."""
+    return {code: ErrorOut for code in codes}
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+class PageOut(Schema):
+    """Every list: one page of ``items`` and the way to the others."""
+
+    count: int = Field(description="Items on all pages together.")
+    page: int
+    pages: int = Field(description="How many pages there are (at least 1).")
+    limit: int = Field(description="Items per page.")
+    next: str | None = Field(description="The next page's URL, or null on the last page.")
+    previous: str | None = Field(description="The previous page's URL, or null on the first.")
+
+
 # --- reference data ------------------------------------------------------------------------
 
 
@@ -50,36 +85,39 @@ class CategoryOut(Schema):
     name_en: str
     is_dispute: bool
     is_staff_complaint: bool
+    is_active: bool
 
 
-class CategoryList(Schema):
+class CategoryList(PageOut):
     items: list[CategoryOut]
-    count: int
 
 
 class JurisdictionOut(Schema):
+    id: int
     code: str
     name: str
     level: str
+    level_label: str
     parent: str | None = Field(description="The parent's code.")
 
 
-class JurisdictionList(Schema):
+class JurisdictionList(PageOut):
     items: list[JurisdictionOut]
-    count: int
 
 
 class UnitOut(Schema):
     id: int
     name: str
     kind: str
+    kind_label: str
     jurisdiction: str = Field(description="The jurisdiction's code.")
+    phone: str = Field(description="The unit's office phone.")
+    address: str
     is_active: bool
 
 
-class UnitList(Schema):
+class UnitList(PageOut):
     items: list[UnitOut]
-    count: int
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -93,18 +131,33 @@ class PartyIn(Body):
 
 
 class CaseIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "楼上漏水",
+                    "description": "楼上卫生间漏水到楼下，多次协商未果。",
+                    "category": "neighbour",
+                    "channel": "visit",
+                    "jurisdiction": "330102001001",
+                    "parties": [{"name": "王芳", "phone": "13812345678", "role": "applicant"}],
+                }
+            ]
+        }
+    )
+
     title: text(100, required=True)
     description: text(required=True)
     category: str = Field(description="A category's code (see /categories).")
     channel: Channel
     jurisdiction: str = Field(description="A jurisdiction's code (see /jurisdictions).")
-    parties: list[PartyIn] = []
+    parties: list[PartyIn] = Field([], max_length=50)
     address: text(200) = ""
     latitude: Annotated[Decimal, Field(ge=-90, le=90, decimal_places=6)] | None = None
     longitude: Annotated[Decimal, Field(ge=-180, le=180, decimal_places=6)] | None = None
     is_urgent: bool = Field(False, description="Major: notifies the director and leaders.")
-    about_unit: int | None = Field(None, description="A complaint about staff: the unit's id.")
-    about_staff: int | None = Field(None, description="A complaint about staff: the account id.")
+    about_unit: Id | None = Field(None, description="A complaint about staff: the unit's id.")
+    about_staff: Id | None = Field(None, description="A complaint about staff: the account id.")
     settle_on_the_spot: bool = Field(False, description="Register and close in one step.")
     result: str = Field("", description="How it was settled on the spot.")
 
@@ -132,10 +185,16 @@ class ExtensionOut(Schema):
 class AttachmentOut(Schema):
     id: int
     kind: str
-    name: str
+    kind_label: str
+    name: str = Field(description="The file's name as it was uploaded.")
     content_type: str
-    size: int
+    size: int = Field(description="In bytes.")
     uploaded_at: datetime
+    download_url: str = Field(description="GET it with the same token for the file.")
+
+
+class AttachmentList(PageOut):
+    items: list[AttachmentOut]
 
 
 class CaseOut(Schema):
@@ -177,13 +236,8 @@ class CreatedCaseOut(CaseDetailOut):
     )
 
 
-class CaseList(Schema):
+class CaseList(PageOut):
     items: list[CaseOut]
-    count: int
-    page: int
-    limit: int
-    next: str | None
-    previous: str | None
 
 
 class EventOut(Schema):
@@ -197,9 +251,8 @@ class EventOut(Schema):
     data: dict[str, Any]
 
 
-class Timeline(Schema):
+class Timeline(PageOut):
     items: list[EventOut]
-    count: int
 
 
 # --- actions: every field optional here, so the workflow decides what is missing ------------
@@ -210,10 +263,10 @@ class NoBody(Body):
 
 
 class RouteIn(Body):
-    unit: int | None = Field(None, description="The lead unit's id (see /units).")
-    co_units: list[int] = []
+    unit: Id | None = Field(None, description="The lead unit's id (see /units).")
+    co_units: list[Id] = Field([], max_length=20)
     complexity: str = Field("", description="general | complex | very_complex | leader")
-    leader: int | None = Field(None, description="A leader case: the leader's account id.")
+    leader: Id | None = Field(None, description="A leader case: the leader's account id.")
     override_reason: str = ""
     instructions: str = ""
 
@@ -234,7 +287,7 @@ class RequestExtensionIn(Body):
 
 
 class DecideExtensionIn(Body):
-    request: int | None = Field(None, description="The request's id; by default the pending one.")
+    request: Id | None = Field(None, description="The request's id; by default the pending one.")
     approve: bool | None = None
     note: str = ""
 

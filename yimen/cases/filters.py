@@ -121,15 +121,19 @@ class CaseFilterForm(forms.Form):
             cases = cases.filter(jurisdiction__path__startswith=data["grid"].path)
         if data["channel"]:
             cases = cases.filter(channel=data["channel"])
-        # Bounds as local midnights keep the received_at index usable.
-        if data["received_from"]:
+        # Bounds as local midnights keep the received_at index usable. A date at the end of
+        # the calendar bounds nothing, and its midnight would not fit a datetime in UTC.
+        if data["received_from"] and data["received_from"] > _EARLIEST:
             cases = cases.filter(received_at__gte=_local_midnight(data["received_from"]))
-        if data["received_to"]:
+        if data["received_to"] and data["received_to"] < _LATEST:
             end = _local_midnight(data["received_to"] + timedelta(days=1))
             cases = cases.filter(received_at__lt=end)
         if data["overdue"]:
             cases = cases.filter(status__in=OPEN, deadline__lt=today)
         return cases
+
+
+_EARLIEST, _LATEST = date.min + timedelta(days=2), date.max - timedelta(days=2)
 
 
 def _local_midnight(day: date) -> datetime:

@@ -361,10 +361,18 @@ class Satisfaction(models.TextChoices):
 
 
 class FollowUp(models.Model):
-    """回访: the resident's verdict on a closed case."""
+    """回访: the resident's verdict on a resolved or closed case.
+
+    Staff record it after a call or visit (``by``); a resident who rates the result on the
+    tracking page records it without any staff member (``by_resident``). Exactly one of the
+    two says who, so a rating can never be filed under a staff member's name.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by_resident = models.BooleanField(_("rated by the resident online"), default=False)
     at = models.DateTimeField()
     satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices)
     comment = models.TextField(_("resident's comment"), blank=True)
@@ -375,6 +383,13 @@ class FollowUp(models.Model):
         ordering = ["at"]
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(by_resident=True, by__isnull=True)
+                | models.Q(by_resident=False, by__isnull=False),
+                name="cases_followup_by_staff_or_resident",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.satisfaction}"

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yimen.audit.services import record
-from yimen.notices.services import notify
+from yimen.notices.models import NoticeKind
+from yimen.notices.services import notify, notify_unit
 from yimen.org.models import Role, Unit, User
 from yimen.workdays.services import load_calendar
 
@@ -229,6 +230,23 @@ def _event(
     return event
 
 
+def record_case_event(
+    case: Case,
+    action: str,
+    actor: Any,
+    *,
+    note: str = "",
+    public: bool = False,
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """A timeline entry and its audit event for a step another app takes about a case.
+
+    For steps that leave the case's state alone (a reminder slip, named supervision): the
+    status and version do not change, so nobody's open case page goes stale because of it.
+    """
+    return _event(case, action, actor, from_status=case.status, note=note, public=public, data=data)
+
+
 def _today() -> date:
     return timezone.localdate()
 
@@ -363,12 +381,14 @@ def submit_online(
     longitude: Any = None,
     attachments: Sequence[NewAttachment] = (),
     source: str = "portal",
+    about_unit: Unit | None = None,
 ) -> Registered:
     """A resident's own submission (the portal, Open311): an online case with no staff receiver.
 
     It waits in the routing queue like any other; whoever at the center takes it up becomes
     its first receiver. The phone is required so the center can call back; the name may be
-    left out.
+    left out. A complaint about staff names the unit it is about (``about_unit``), so it is
+    never routed to them (recusal).
     """
     fields: dict[str, str] = {}
     if not title or not title.strip():
@@ -398,6 +418,7 @@ def submit_online(
         latitude=latitude,
         longitude=longitude,
         source=source,
+        about_unit=about_unit,
     )
 
 
@@ -496,12 +517,13 @@ def may_attach(actor: Any, case: Case) -> bool:
     return bool(allowed_actions(actor, case)) or case.received_by_id == actor.pk
 
 
-def add_attachments(case: Case, items: Iterable[NewAttachment], *, actor: Any) -> None:
-    """Attach material to a case (see ``may_attach``)."""
+def add_attachments(case: Case, items: Iterable[NewAttachment], *, actor: Any) -> list[Attachment]:
+    """Attach material to a case (see ``may_attach``); returns the stored attachments."""
     if not may_attach(actor, case):
         raise NotAllowed(_("You may not add material to this case."))
     with transaction.atomic():
-        names = [_store_attachment(case, item, actor).original_name for item in items]
+        stored = [_store_attachment(case, item, actor) for item in items]
+        names = [item.original_name for item in stored]
         _event(
             case,
             "attached",
@@ -510,6 +532,29 @@ def add_attachments(case: Case, items: Iterable[NewAttachment], *, actor: Any) -
             note=", ".join(names),
             data={"files": names},
         )
+    return stored
+
+
+@transaction.atomic
+def add_public_note(
+    case: Case, *, source: str, text: str, data: dict[str, Any] | None = None
+) -> CaseEvent:
+    """A note from the resident's side (an Open311 client) on the timeline staff and resident see.
+
+    It changes no state, so it does not take the case's version: a director or unit acting
+    at the same moment is not refused because a resident wrote in.
+    """
+    text = _required(text, "text", _("Write the note."))
+    Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+    return _event(
+        case,
+        "public_note",
+        None,
+        from_status=case.status,
+        note=text,
+        public=True,
+        data={"source": source, **(data or {})},
+    )
 
 
 def _notify_urgent(case: Case) -> None:
@@ -526,11 +571,33 @@ def _notify_urgent(case: Case) -> None:
     ).exclude(pk=case.about_staff_id or 0)
     notify(
         recipients,
-        kind="urgent",
+        kind=NoticeKind.URGENT,
         case=case,
         message=_("Urgent matter %(number)s: %(title)s")
         % {"number": case.receipt_number, "title": case.title},
     )
+
+
+def may_flag_urgent(user: Any, case: Case) -> bool:
+    """Whoever handles the case, and the director or supervisor above it."""
+    if case.status not in OPEN | {S.RESOLVED} or not user.is_authenticated:
+        return False
+    return _any_handler(user, case) or _role(Role.DIRECTOR, Role.SUPERVISOR)(user, case)
+
+
+@transaction.atomic
+def flag_urgent(case: Case, *, actor: Any, reason: str) -> CaseEvent:
+    """Mark a matter major / urgent (e.g. a risk of violence) and notify at once.
+
+    Each report notifies again, even on a case already marked: a new risk is news.
+    """
+    if not may_flag_urgent(actor, case):
+        raise NotAllowed(_("You may not report this case as urgent."))
+    reason = _required(reason, "reason", _("Say what makes the matter urgent."))
+    _claim(case, is_urgent=True)
+    event = _event(case, "flagged_urgent", actor, from_status=case.status, note=reason)
+    transaction.on_commit(lambda: _notify_urgent(case))
+    return event
 
 
 # --- routing -----------------------------------------------------------------------------
@@ -636,17 +703,24 @@ def route_case(
                 "override_reason": override_reason.strip(),
             },
         )
-    recipients = User.objects.filter(unit__in=[unit, *co_units], is_active=True)
-    transaction.on_commit(
-        lambda: notify(
-            recipients,
-            kind="assigned",
-            case=case,
-            message=_("New assignment %(number)s: %(title)s")
-            % {"number": case.receipt_number, "title": case.title},
-        )
-    )
+    transaction.on_commit(lambda: _notify_assigned(case, [unit, *co_units]))
     return slip
+
+
+def _notify_assigned(case: Case, units: Sequence[Unit]) -> None:
+    """The lead unit and each co-unit: their staff, and their webhooks (``notify_unit``)."""
+    message = _("New assignment %(number)s: %(title)s") % {
+        "number": case.receipt_number,
+        "title": case.title,
+    }
+    for position, unit in enumerate(units):
+        notify_unit(
+            unit,
+            kind=NoticeKind.ASSIGNED,
+            case=case,
+            message=message,
+            payload={"role": "lead" if position == 0 else "co"},
+        )
 
 
 # --- handling ----------------------------------------------------------------------------
@@ -942,6 +1016,142 @@ def reopen_case(case: Case, *, actor: Any, reason: str) -> None:
         raise WorkflowError(_("This case has no handling unit to reopen it for."))
     reason = _required(reason, "reason", _("Say why the case must be handled again."))
     _reopen(case, actor, "reopened", reason)
+    message = _("Re-handling ordered for %(number)s, now due %(date)s: %(reason)s") % {
+        "number": case.receipt_number,
+        "date": case.deadline.isoformat(),
+        "reason": reason,
+    }
+    unit = case.lead_unit
+    transaction.on_commit(
+        lambda: notify_unit(unit, kind=NoticeKind.REOPENED, case=case, message=message)
+    )
+
+
+# --- the resident's own steps (tracking page) -----------------------------------------------
+# No staff account takes these: the caller has checked the receipt number and tracking code.
+
+RATEABLE = frozenset({S.RESOLVED, S.CLOSED})
+
+
+def resident_rating(case: Case) -> FollowUp | None:
+    """The resident's rating of the case's current result, if they gave one."""
+    ratings = case.follow_ups.filter(by_resident=True)
+    if case.resolved_at is not None:
+        ratings = ratings.filter(at__gte=case.resolved_at)
+    return ratings.last()
+
+
+def may_rate(case: Case) -> bool:
+    return case.status in RATEABLE and resident_rating(case) is None
+
+
+def may_request_rehandling(case: Case) -> bool:
+    return case.status in RATEABLE and not rehandling_requested(case)
+
+
+def rehandling_requested(case: Case) -> bool:
+    return case.events.filter(action="rehandling_requested").exists()
+
+
+@transaction.atomic
+def rate_by_resident(case: Case, satisfaction: str, comment: str = "") -> FollowUp:
+    """回访 by the resident: their satisfaction with the result, once per result.
+
+    It is recorded and counted (follow-ups, satisfaction rate, staff accountability), never
+    acted on: asking for re-handling is its own step. Who may see the case does not change.
+    """
+    if case.status not in RATEABLE:
+        raise WorkflowError(_("The matter can be rated once it has a result."))
+    if satisfaction not in Satisfaction.values:
+        message = _("Choose how satisfied you are.")
+        raise Invalid(message, fields={"satisfaction": message})
+    if resident_rating(case) is not None:
+        raise WorkflowError(_("You have already rated this result. Thank you."))
+    _claim(case)  # of two ratings posted at once, exactly one is kept
+    item = FollowUp.objects.create(
+        case=case,
+        by=None,
+        by_resident=True,
+        at=timezone.now(),
+        satisfaction=satisfaction,
+        comment=comment.strip(),
+    )
+    _event(
+        case,
+        "rated_by_resident",
+        None,
+        from_status=case.status,
+        note=comment.strip(),
+        public=True,
+        data={"satisfaction": satisfaction},
+    )
+    return item
+
+
+@transaction.atomic
+def request_rehandling_by_resident(case: Case, reason: str = "") -> None:
+    """The resident rejects the result and asks for the matter to be handled again.
+
+    Their right (DESIGN.md §1): refused only when already asked once for this case, never
+    counted against them. With a handling unit the case goes back to it with a fresh
+    deadline, like re-handling a supervisor orders; a matter settled on the spot, which has
+    no unit, goes back to the director's routing queue instead of to nobody.
+    """
+    if case.status not in RATEABLE:
+        raise WorkflowError(_("Re-handling can be asked for once the matter has a result."))
+    if rehandling_requested(case):
+        raise WorkflowError(
+            _("Re-handling was already requested for this matter; the center will contact you.")
+        )
+    note = reason.strip()
+    if case.lead_unit_id:
+        _reopen(case, None, "rehandling_requested", note)
+    else:
+        before = case.status
+        _claim(case, S.REGISTERED, resolved_at=None, closed_at=None)
+        _event(case, "rehandling_requested", None, from_status=before, note=note, public=True)
+    recipients = [
+        *User.objects.filter(unit_id=case.lead_unit_id, is_active=True).exclude(
+            pk=case.about_staff_id or 0
+        ),
+        *_directors_above(case),
+    ]
+    message = _("The resident asked for re-handling of %(number)s: %(title)s") % {
+        "number": case.receipt_number,
+        "title": case.title,
+    }
+    transaction.on_commit(lambda: notify(recipients, kind="reopened", case=case, message=message))
+
+
+def _directors_above(case: Case) -> list[User]:
+    ancestors = [
+        case.jurisdiction.path[: i + 1]
+        for i, ch in enumerate(case.jurisdiction.path)
+        if ch == "/" and i > 0
+    ]
+    return list(
+        User.objects.filter(
+            is_active=True, role=Role.DIRECTOR, jurisdiction__path__in=ancestors
+        ).exclude(pk=case.about_staff_id or 0)
+    )
+
+
+def reopen_after_broken_agreement(case: Case, *, actor: Any, reason: str) -> None:
+    """A follow-up visit found a mediation agreement broken: the committee handles it again.
+
+    Open to the committee that handled it (the lead unit) and to the director or supervisor;
+    from a resolved or closed case, like re-handling.
+    """
+    if not (_lead_unit(actor, case) or _role(Role.DIRECTOR, Role.SUPERVISOR)(actor, case)):
+        raise NotAllowed(_("You may not reopen this case."))
+    if case.status not in (S.RESOLVED, S.CLOSED):
+        raise WorkflowError(
+            _("This case is %(status)s: it cannot be reopened from here.")
+            % {"status": Status(case.status).label}
+        )
+    reason = _required(reason, "reason", _("Say how the agreement was broken."))
+    with transaction.atomic():
+        _reopen(case, actor, "reopened_agreement_broken", reason)
 
 
 def recompute_provisional_deadlines(year: int) -> int:
