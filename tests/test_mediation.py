@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yimen.audit.models import Event
 from yimen.cases import workflow as wf
@@ -34,6 +34,15 @@ from yimen.mediation.models import (
 from yimen.notices.models import Notification
 
 from .factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English; the pages default to Chinese."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 PHONE, ID_NUMBER = "13812345678", "110101199001011234"
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
