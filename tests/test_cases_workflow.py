@@ -524,3 +524,11 @@ def test_a_map_point_finds_its_grid(db):
     lat = sum(p[1] for p in ring[:-1]) / 4
     assert jurisdiction_at(lat, lon) == grid
     assert jurisdiction_at(0, 0) is None
+
+
+def test_extension_is_capped_at_a_year(cases_world, today):
+    case = handling(cases_world)
+    with pytest.raises(wf.Invalid) as error:
+        wf.request_extension(case, actor=cases_world.mediator, reason="x",
+                             new_deadline=date(9999, 12, 31))  # fmt: skip
+    assert "new_deadline" in error.value.fields

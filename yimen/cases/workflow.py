@@ -54,6 +54,8 @@ HANDLING = frozenset({S.ACCEPTED, S.IN_PROGRESS, S.EXTENDED, S.REOPENED})
 ROUTABLE = frozenset({S.REGISTERED, S.RETURNED, S.ESCALATED})
 OPEN = ROUTABLE | {S.ROUTED} | HANDLING
 
+MAX_EXTENSION = timedelta(days=366)
+
 ESCALATION_ATTACHMENTS = (
     AttachmentKind.ESCALATION_REQUEST,
     AttachmentKind.INVESTIGATION,
@@ -795,6 +797,10 @@ def request_extension(
         message = _("The new date must be after the current deadline (%(date)s).") % {
             "date": case.deadline
         }
+        raise Invalid(message, fields={"new_deadline": message})
+    if new_deadline > (case.deadline or _today()) + MAX_EXTENSION:
+        # A matter is handled in weeks; a date years away is a typing slip, not a plan.
+        message = _("An extension may move the deadline by at most a year.")
         raise Invalid(message, fields={"new_deadline": message})
     if case.extensions.filter(status=ExtensionStatus.PENDING).exists():
         raise WorkflowError(_("An extension request for this case is already waiting."))
