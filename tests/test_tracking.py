@@ -3,7 +3,7 @@ result once it has one, and may ask once for re-handling. A wrong number and a w
 are the same "not found"; internal notes, parties and staff names are never shown."""
 
 import re
-from datetime import date
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -170,7 +170,10 @@ def test_internal_notes_parties_and_staff_are_never_shown(cases_world, resident)
     w = cases_world
     case, code = handled(w)
     workflow.request_extension(
-        case, actor=w.mediator, reason="内部：等待物业回复", new_deadline=date(2099, 1, 1)
+        case,
+        actor=w.mediator,
+        reason="内部：等待物业回复",
+        new_deadline=case.deadline + timedelta(days=30),
     )
     html = shown(resident, case, code)
     assert PUBLIC in html
