@@ -17,6 +17,7 @@ from yimen.cases import workflow as wf
 from yimen.cases.filters import visible_units
 from yimen.cases.models import Case, ExtensionStatus
 from yimen.org.models import Role, User
+from yimen.org.scoping import path_and_ancestors
 
 from . import schemas
 
@@ -38,7 +39,7 @@ def _units(user: Any, ids: list[int], field: str) -> list[Any]:
 def _leader(case: Case, pk: int) -> User:
     """A responsible leader placed above the case or in its subtree."""
     path = case.jurisdiction.path
-    prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i > 0]
+    prefixes = path_and_ancestors(path)
     leader = (
         User.objects.filter(pk=pk, role=Role.LEADER, is_active=True)
         .filter(Q(jurisdiction__path__in=prefixes) | Q(jurisdiction__path__startswith=path))

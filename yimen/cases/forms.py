@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yimen.org.forms import node_choices
 from yimen.org.models import Jurisdiction, Level, Role, Unit, User
+from yimen.org.scoping import path_and_ancestors
 
 from . import workflow
 from .attachments import check_upload
@@ -81,12 +82,6 @@ def unbound_copy(form: forms.Form, **kwargs: Any) -> forms.Form:
     return type(form)(initial=initial, prefix=form.prefix, **kwargs)
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    """``/1/4/9/`` → ``["/1/", "/1/4/"]``: the nodes above, whose staff serve this place too."""
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
-
-
 def _serving(user: Any) -> Q:
     """Staff and units of the user's subtree and of the nodes above it.
 
@@ -94,7 +89,9 @@ def _serving(user: Any) -> Q:
     so the desk must be able to name them, though it cannot see their cases.
     """
     path = user.visible_path or "\0"
-    return Q(jurisdiction__path__startswith=path) | Q(jurisdiction__path__in=_ancestor_paths(path))
+    return Q(jurisdiction__path__startswith=path) | Q(
+        jurisdiction__path__in=path_and_ancestors(path)
+    )
 
 
 class StaffChoiceField(forms.ModelChoiceField):

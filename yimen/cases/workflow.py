@@ -25,6 +25,7 @@ from yimen.audit.services import record
 from yimen.notices.models import NoticeKind
 from yimen.notices.services import notify, notify_unit
 from yimen.org.models import Role, Unit, User
+from yimen.org.scoping import path_and_ancestors
 from yimen.workdays.services import load_calendar
 
 from .deadlines import due_date
@@ -559,20 +560,22 @@ def add_public_note(
     )
 
 
+def staff_above(case: Case, *roles: str) -> Any:
+    """Active staff in these roles placed at the case's place or above it.
+
+    Never the staff member a complaint is about (recusal).
+    """
+    return User.objects.filter(
+        is_active=True,
+        role__in=roles,
+        jurisdiction__path__in=path_and_ancestors(case.jurisdiction.path),
+    ).exclude(pk=case.about_staff_id or 0)
+
+
 def _notify_urgent(case: Case) -> None:
     """A major matter reaches the director and the leaders above it at once."""
-    ancestors = [
-        case.jurisdiction.path[: i + 1]
-        for i, ch in enumerate(case.jurisdiction.path)
-        if ch == "/" and i > 0
-    ]
-    recipients = User.objects.filter(
-        is_active=True,
-        role__in=[Role.DIRECTOR, Role.LEADER],
-        jurisdiction__path__in=ancestors,
-    ).exclude(pk=case.about_staff_id or 0)
     notify(
-        recipients,
+        staff_above(case, Role.DIRECTOR, Role.LEADER),
         kind=NoticeKind.URGENT,
         case=case,
         message=_("Urgent matter %(number)s: %(title)s")
@@ -1120,26 +1123,13 @@ def request_rehandling_by_resident(case: Case, reason: str = "") -> None:
         *User.objects.filter(unit_id=case.lead_unit_id, is_active=True).exclude(
             pk=case.about_staff_id or 0
         ),
-        *_directors_above(case),
+        *staff_above(case, Role.DIRECTOR),
     ]
     message = _("The resident asked for re-handling of %(number)s: %(title)s") % {
         "number": case.receipt_number,
         "title": case.title,
     }
     transaction.on_commit(lambda: notify(recipients, kind="reopened", case=case, message=message))
-
-
-def _directors_above(case: Case) -> list[User]:
-    ancestors = [
-        case.jurisdiction.path[: i + 1]
-        for i, ch in enumerate(case.jurisdiction.path)
-        if ch == "/" and i > 0
-    ]
-    return list(
-        User.objects.filter(
-            is_active=True, role=Role.DIRECTOR, jurisdiction__path__in=ancestors
-        ).exclude(pk=case.about_staff_id or 0)
-    )
 
 
 def reopen_after_broken_agreement(case: Case, *, actor: Any, reason: str) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yimen.cases.models import Case, CaseEvent, Category, Status
+from yimen.cases.presentation import EVENT_LABELS
 
 from .formats import w3c
 from .models import Open311Client, ServiceAttribute
@@ -199,8 +200,6 @@ def request_data(
 
 def describe(event: CaseEvent, content: bool) -> str:
     """A timeline entry as a sentence: what happened, to whom it went, and its note."""
-    from yimen.cases.views.detail import EVENT_LABELS
-
     text = str(EVENT_LABELS.get(event.action, event.action))
     data = event.data if isinstance(event.data, dict) else {}
     detail = data.get("unit_name") or data.get("to")

@@ -15,6 +15,14 @@ from django.http import Http404
 M = TypeVar("M", bound=models.Model)
 
 
+def path_and_ancestors(path: str) -> list[str]:
+    """``/1/4/9/`` → ``["/1/", "/1/4/", "/1/4/9/"]``: a node's path and those of the nodes above.
+
+    Staff placed above a place serve it too (the street's director, the district's leader).
+    """
+    return [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i]
+
+
 class ScopedQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> "ScopedQuerySet":
         path = getattr(user, "visible_path", None) if user.is_authenticated else None

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yimen.cases import workflow
 from yimen.cases.models import Case, FollowUp, Satisfaction, Status
-from yimen.cases.views.detail import EVENT_LABELS
+from yimen.cases.presentation import EVENT_LABELS
 
 S = Status
 # A value no tracking hash can equal (hashes are hexadecimal), compared when the number is

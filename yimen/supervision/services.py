@@ -29,6 +29,7 @@ from yimen.cases.workflow import (
     WorkflowError,
     next_number,
     record_case_event,
+    staff_above,
 )
 from yimen.notices.services import notify, notify_unit
 from yimen.org.models import Role, Unit, User
@@ -101,14 +102,6 @@ def _case_label(case: Case) -> dict[str, str]:
     return {"case": case.receipt_number, "title": case.title}
 
 
-def _directors_above(case: Case) -> Any:
-    path = case.jurisdiction.path
-    above = [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i]
-    return User.objects.filter(
-        is_active=True, role=Role.DIRECTOR, jurisdiction__path__in=above
-    ).exclude(pk=case.about_staff_id or 0)
-
-
 # --- reminder slips (催办单) ---------------------------------------------------------------
 
 
@@ -152,7 +145,7 @@ def issue_reminder(case: Case, *, actor: Any, text: str, reply_by: date | None) 
             data={"slip": slip.number, "unit": slip.unit_id, "reply_by": reply_by},
         )
         notify(
-            _directors_above(case),
+            staff_above(case, Role.DIRECTOR),
             kind=REMINDER_SLIP,
             case=case,
             message=_("Reminder slip %(number)s on %(case)s awaits your signature.")

@@ -36,6 +36,7 @@ from yimen.cases.workflow import OPEN, archive_closed
 from yimen.cases.workflow import Status as S
 from yimen.notices.services import notify, notify_unit
 from yimen.org.models import Jurisdiction, Role, Unit, User
+from yimen.org.scoping import path_and_ancestors
 
 from .models import AlertKind, DeadlineAlert, ProgressRequest, SweepRun
 from .windows import Window, current_window
@@ -167,7 +168,7 @@ def _overdue_to_supervisors(alerts: Any, groups: list[dict[str, Any]], digests: 
             "pk", "path"
         )
     )
-    above = {p[: i + 1] for p in paths.values() for i, ch in enumerate(p) if ch == "/" and i}
+    above = {p for path in paths.values() for p in path_and_ancestors(path)}
     watchers = list(
         User.objects.filter(
             is_active=True,

@@ -25,56 +25,7 @@ from yimen.org.scoping import get_for_user_or_404
 from .. import workflow
 from ..forms import ACTION_FORMS, ActionForm, AttachForm, EscalationMaterialForm
 from ..models import AttachmentKind, Case, ExtensionStatus, Status
-from ..presentation import masked_party, with_time_left
-
-EVENT_LABELS = {
-    "registered": gettext_lazy("Registered"),
-    "closed_on_the_spot": gettext_lazy("Settled on the spot"),
-    "routed": gettext_lazy("Assigned"),
-    "accepted": gettext_lazy("Accepted"),
-    "returned": gettext_lazy("Returned"),
-    "action": gettext_lazy("Action"),
-    "extension_requested": gettext_lazy("Extension requested"),
-    "extension_approved": gettext_lazy("Extension approved"),
-    "extension_refused": gettext_lazy("Extension refused"),
-    "resolved": gettext_lazy("Result submitted"),
-    "escalated": gettext_lazy("Escalated"),
-    "transferred_out": gettext_lazy("Transferred out"),
-    "closed": gettext_lazy("Closed"),
-    "followed_up": gettext_lazy("Followed up"),
-    "reopened": gettext_lazy("Re-handling ordered"),
-    "reopened_after_follow_up": gettext_lazy("Reopened after follow-up"),
-    "attached": gettext_lazy("Material added"),
-    "public_note": gettext_lazy("Note from the resident"),
-    "archived": gettext_lazy("Archived"),
-    "deadline_recomputed": gettext_lazy("Deadline recounted with the published holidays"),
-    "flagged_urgent": gettext_lazy("Reported as urgent"),
-    "reopened_agreement_broken": gettext_lazy("Reopened: mediation agreement broken"),
-    # Written on the case's timeline by yimen.supervision.
-    "reminder_issued": gettext_lazy("Reminder slip issued"),
-    "reminder_signed": gettext_lazy("Reminder slip signed and sent"),
-    "reminder_replied": gettext_lazy("Reminder slip replied to"),
-    "listed_for_supervision": gettext_lazy("Listed for named supervision"),
-    "progress_requested": gettext_lazy("Progress report requested"),
-    "progress_reported": gettext_lazy("Progress reported"),
-    "progress_report_missing": gettext_lazy("Progress report missing"),
-    "supervision_closed": gettext_lazy("Named supervision closed"),
-    # Written on the case's timeline by yimen.mediation.
-    "mediation_opened": gettext_lazy("Mediation opened"),
-    "mediation_consent": gettext_lazy("Consent to mediation recorded"),
-    "mediation_rights_notice": gettext_lazy("Told of the right to go to court"),
-    "mediation_mediators": gettext_lazy("Mediators assigned"),
-    "mediation_recusal": gettext_lazy("Mediator recused"),
-    "mediation_session_scheduled": gettext_lazy("Mediation session scheduled"),
-    "mediation_session": gettext_lazy("Mediation session"),
-    "mediation_agreement_drafted": gettext_lazy("Mediation agreement drafted"),
-    "mediation_agreement_signed": gettext_lazy("Mediation agreement signed"),
-    "mediation_judicial_confirmation": gettext_lazy("Judicial confirmation application prepared"),
-    "mediation_concluded": gettext_lazy("Mediation ended"),
-    "mediation_follow_up_visit": gettext_lazy("Follow-up visit"),
-    "rated_by_resident": gettext_lazy("Rated by the resident"),
-    "rehandling_requested": gettext_lazy("Re-handling requested by the resident"),
-}
+from ..presentation import EVENT_LABELS, masked_party, with_time_left
 
 DONE = {
     "route": gettext_lazy("Assigned: the slip was issued and the deadline set."),
