@@ -14,6 +14,7 @@ from django.test import Client
 from yimen.org.models import Level, Role, UnitKind
 
 from .factories import JurisdictionFactory, UnitFactory, UserFactory
+from .mediation_support import roster
 
 SQUARE_A = {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1],
                                                 [120.0, 30.1], [120.0, 30.0]]]}  # fmt: skip
@@ -132,4 +133,31 @@ def cases_world(world):
                                    unit=w.petition)  # fmt: skip
     w.top_leader = UserFactory(username="top_leader", role=Role.LEADER, jurisdiction=w.district)
     seed_default_rules(w.street)
+    return w
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def mw(cases_world, media):
+    """``cases_world`` with rosters for both community committees."""
+    w = cases_world
+    w.chair, w.deputy, w.member_m, w.member_f, w.member_x = roster(
+        w.committee_a,
+        ("张秀英", "female", "chair", w.mediator),
+        ("刘建华", "male", "deputy", None),
+        ("陈志强", "male", "member", None),
+        ("赵丽", "female", "member", None),
+        ("孙明", "male", "member", None),
+    )
+    w.chair_b, *_ = roster(
+        w.committee_b,
+        ("吴婷婷", "female", "chair", w.mediator_b),
+        ("周涛", "male", "member", None),
+        ("郑伟", "male", "member", None),
+    )
     return w

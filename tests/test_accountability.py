@@ -18,20 +18,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from openpyxl import load_workbook
 
-from yimen.accountability.measures import (
-    MEASURES,
-    Period,
-    Scope,
-    last_month,
-    month_of,
-    quarter_of,
-    rate,
-    tally,
-)
+from yimen.accountability.measures import MEASURES, Scope, rate, tally
 from yimen.cases import workflow as wf
 from yimen.cases.models import Category, Complexity, Satisfaction
 from yimen.exports import safe_cell
 from yimen.org.models import Role
+from yimen.periods import Period, last_month, month_of, quarter_of
 
 from .factories import UnitFactory, UserFactory
 

@@ -6,11 +6,8 @@ director. Times are set relative to the case's registration, which the fixture m
 days back so that sessions can be dated between it and now.
 """
 
-import shutil
-import subprocess
 from datetime import timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,7 +15,7 @@ from django.utils import timezone, translation
 
 from yimen.audit.models import Event
 from yimen.cases import workflow as wf
-from yimen.cases.models import Case, CaseEvent, Category, Complexity, Status
+from yimen.cases.models import Case, CaseEvent, Category, Status
 from yimen.mediation import services
 from yimen.mediation.models import (
     AgreementDocument,
@@ -34,6 +31,22 @@ from yimen.mediation.models import (
 from yimen.notices.models import Notification
 
 from .factories import UserFactory
+from .mediation_support import (
+    ID_NUMBER,
+    PDF,
+    PHONE,
+    TEXT,
+    ago,
+    consented,
+    dispute,
+    held,
+    member,
+    opened,
+    parties,
+    ready,
+    signed,
+)
+from .pdf_support import pdf_text
 
 
 @pytest.fixture(autouse=True)
@@ -42,142 +55,6 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
-
-
-PHONE, ID_NUMBER = "13812345678", "110101199001011234"
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def member(role="member", gender="male"):
-    return SimpleNamespace(role=role, gender=gender)
-
-
-def roster(committee, *people):
-    """``(name, gender, role, account)`` rows written straight to the table (test setup)."""
-    return [
-        CommitteeMember.objects.create(
-            committee=committee, name=name, gender=gender, role=role, account=account,
-            position=position,
-        )
-        for position, (name, gender, role, account) in enumerate(people)
-    ]  # fmt: skip
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def mw(cases_world, media):
-    """``cases_world`` with rosters for both community committees."""
-    w = cases_world
-    w.chair, w.deputy, w.member_m, w.member_f, w.member_x = roster(
-        w.committee_a,
-        ("张秀英", "female", "chair", w.mediator),
-        ("刘建华", "male", "deputy", None),
-        ("陈志强", "male", "member", None),
-        ("赵丽", "female", "member", None),
-        ("孙明", "male", "member", None),
-    )
-    w.chair_b, *_ = roster(
-        w.committee_b,
-        ("吴婷婷", "female", "chair", w.mediator_b),
-        ("周涛", "male", "member", None),
-        ("郑伟", "male", "member", None),
-    )
-    return w
-
-
-def dispute(w, *, days_ago=10):
-    """A neighbour dispute routed to committee A, registered ``days_ago`` days back."""
-    case = wf.register_case(
-        actor=w.desk,
-        title="楼上漏水",
-        description="楼上卫生间漏水，浸湿了楼下的天花板。",
-        category=Category.objects.get(code="neighbour"),
-        channel="visit",
-        jurisdiction=w.community_a,
-        parties=[
-            wf.NewParty("王芳", "applicant", PHONE, ID_NUMBER),
-            wf.NewParty("李强", "respondent", "13900001111"),
-        ],
-    ).case
-    Case.objects.filter(pk=case.pk).update(received_at=timezone.now() - timedelta(days=days_ago))
-    case.refresh_from_db()
-    wf.route_case(case, actor=w.director, unit=w.committee_a, complexity=Complexity.GENERAL)
-    return case
-
-
-def ago(**kwargs):
-    return (timezone.now() - timedelta(**kwargs)).replace(second=0, microsecond=0)
-
-
-def parties(case):
-    return case.parties.get(role="applicant"), case.parties.get(role="respondent")
-
-
-def opened(w):
-    case = dispute(w)
-    return services.open_mediation(case, actor=w.mediator)
-
-
-def consented(w):
-    mediation = opened(w)
-    applicant, respondent = parties(mediation.case)
-    services.record_consent(mediation, actor=w.mediator, party=applicant, decision="given")
-    services.record_consent(mediation, actor=w.mediator, party=respondent, decision="given")
-    return mediation
-
-
-def ready(w):
-    """Both consented, told of their right to go to court, mediators assigned."""
-    mediation = consented(w)
-    services.record_rights_notice(
-        mediation, actor=w.mediator, given_by=w.chair, given_at=ago(days=5, hours=1)
-    )
-    services.assign_mediators(mediation, actor=w.mediator, members=[w.chair, w.member_f])
-    return mediation
-
-
-def held(w, mediation, **kwargs):
-    values = {
-        "starts_at": ago(days=5),
-        "place": "桂花社区调解室",
-        "mediators": [w.chair, w.member_f],
-        "attendees": "王芳\n李强",
-        "record": "双方陈述了漏水经过。",
-    }
-    values.update(kwargs)
-    return services.record_session(mediation, actor=w.mediator, **values)
-
-
-TEXT = services.AgreementText(
-    dispute_summary="楼上卫生间漏水，浸湿楼下天花板，双方就修复和赔偿发生争议。",
-    terms="李强于十日内请专业人员修复卫生间防水层。\n李强赔偿王芳天花板修复费用人民币一千二百元。",
-    performance_method="修复完成后由社区调解员现场查验；赔偿款当面付清。",
-    amount=Decimal("1200.00"),
-)
-
-
-def signed(w):
-    mediation = ready(w)
-    held(w, mediation)
-    draft = services.save_agreement_draft(mediation, actor=w.mediator, text=TEXT)
-    return services.sign_agreement(draft, actor=w.mediator)
-
-
-def pdf_text(content: bytes) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) is not installed: cannot read the PDF's text")
-    result = subprocess.run(  # noqa: S603 - a fixed program on our own bytes
-        [shutil.which("pdftotext"), "-layout", "-", "-"],
-        input=content,
-        capture_output=True,
-        check=True,
-    )
-    return result.stdout.decode()
 
 
 # --- committees --------------------------------------------------------------------------------

@@ -5,14 +5,17 @@ spreadsheet program runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as
 (CSV/formula injection), so every such text cell goes through :func:`safe_cell` first.
 """
 
+import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -24,6 +27,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0.0%"
+MONEY_FORMAT = "#,##0.00"
 
 
 def safe_cell(value: Any) -> Any:
@@ -34,7 +38,7 @@ def safe_cell(value: Any) -> Any:
     dates and ``None`` pass unchanged so they stay numbers and dates; other objects (lazy
     translations, model instances) become their text first.
     """
-    if value is None or isinstance(value, bool | int | float | date):
+    if value is None or isinstance(value, bool | int | float | Decimal | date):
         return value
     text = str(value)
     if text.startswith(FORMULA_TRIGGERS):
@@ -103,3 +107,56 @@ def xlsx_response(workbook: Workbook, filename: str) -> HttpResponse:
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _typed_cell(sheet: Worksheet, value: Any, number_format: str | None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=_excel_value(value))
+    if number_format:
+        cell.number_format = number_format
+    elif isinstance(cell.value, datetime):
+        cell.number_format = DATETIME_FORMAT
+    elif isinstance(cell.value, date):
+        cell.number_format = DATE_FORMAT
+    return cell
+
+
+def stream_xlsx(
+    filename: str,
+    title: str,
+    headers: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    preamble: Sequence[Sequence[Any]] = (),
+    formats: dict[int, str] | None = None,
+    widths: Sequence[int] = (),
+) -> FileResponse:
+    """A one-sheet workbook written row by row to a temporary file, then sent from it.
+
+    openpyxl's write-only mode keeps no row in memory once written, and ``rows`` may be a
+    lazy iterator (``QuerySet.iterator()``), so a register of any length exports in
+    constant memory. The file is anonymous and goes away when the response is closed.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(title)[:31])
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    header_row = len(preamble) + (1 if preamble else 0) + 1
+    sheet.freeze_panes = f"A{header_row + 1}"
+    for line in preamble:
+        sheet.append([_excel_value(v) for v in line])
+    if preamble:
+        sheet.append([])
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=_excel_value(header))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    formats = formats or {}
+    for row in rows:
+        sheet.append([_typed_cell(sheet, v, formats.get(i)) for i, v in enumerate(row)])
+    output = tempfile.TemporaryFile()
+    workbook.save(output)
+    output.seek(0)
+    return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX_TYPE)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "yimen.cases",
     "yimen.mediation",
     "yimen.accountability",
+    "yimen.ledgers",
     "yimen.supervision",
     "yimen.api",
     "yimen.open311",

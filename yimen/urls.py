@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/", include("yimen.audit.urls")),
     path("cases/", include("yimen.cases.urls")),
     path("mediation/", include("yimen.mediation.urls")),
+    path("ledgers/", include("yimen.ledgers.urls")),
     path("accountability/", include("yimen.accountability.urls")),
     path("supervision/", include("yimen.supervision.urls")),
     path("api/v1/", include("yimen.api.urls")),

@@ -11,8 +11,6 @@ printed. Only the fixtures call services directly.
 """
 
 import re
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -28,6 +26,8 @@ from yimen.mediation.models import CommitteeMember, Mediation, NextPath, Outcome
 from yimen.mediation.services import RIGHT_TO_SUE
 from yimen.mediation.views.case import DONE
 
+from ..pdf_support import pdf_text
+
 pytestmark = pytest.mark.browser
 
 MINUTE = "%Y-%m-%dT%H:%M"
@@ -36,16 +36,6 @@ MINUTE = "%Y-%m-%dT%H:%M"
 def zh(text: Any) -> str:
     with translation.override("zh-hans"):
         return translation.gettext(text) if isinstance(text, str) else str(text)
-
-
-def pdf_text(content: bytes) -> str:
-    program = shutil.which("pdftotext")
-    if not program:
-        pytest.skip("pdftotext (poppler-utils) is not installed: cannot read the PDF's text")
-    result = subprocess.run(  # noqa: S603 - a fixed program on our own bytes
-        [program, "-layout", "-", "-"], input=content, capture_output=True, check=True
-    )
-    return result.stdout.decode()
 
 
 @pytest.fixture

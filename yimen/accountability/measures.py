@@ -21,7 +21,7 @@ always equals the list behind it. Only cases the viewer may see count
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yimen.cases.models import Case, CaseEvent, FollowUp, Satisfaction, Status
 from yimen.cases.workflow import HANDLING
+from yimen.periods import Period, local_midnight
 
 # Timeline actions, as ``yimen.cases.workflow`` writes them.
 RESOLUTIONS = ("resolved", "closed_on_the_spot")
@@ -55,44 +56,6 @@ WITH_LEAD_UNIT = frozenset({Status.ROUTED}) | HANDLING
 
 
 # --- the period ---------------------------------------------------------------------------
-
-
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local days ``start`` to ``end``, both included."""
-
-    start: date
-    end: date
-
-    @property
-    def starts_at(self) -> datetime:
-        return _local_midnight(self.start)
-
-    @property
-    def ends_at(self) -> datetime:
-        """The first moment after the period (the next day's local midnight)."""
-        return _local_midnight(self.end + timedelta(days=1))
-
-    def contains(self) -> Q:
-        return Q(at__gte=self.starts_at, at__lt=self.ends_at)
-
-
-def month_of(day: date) -> Period:
-    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return Period(day.replace(day=1), following - timedelta(days=1))
-
-
-def last_month(today: date) -> Period:
-    return month_of(today.replace(day=1) - timedelta(days=1))
-
-
-def quarter_of(day: date) -> Period:
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    return Period(date(day.year, first_month, 1), month_of(date(day.year, first_month + 2, 1)).end)
 
 
 @dataclass(frozen=True)
@@ -212,7 +175,7 @@ def open_past_deadline(scope: Scope) -> QuerySet[Case]:
     lead unit then; the person is who accepted it, if it was accepted.
     """
     as_of = scope.as_of or scope.period.start
-    end = _local_midnight(as_of + timedelta(days=1))
+    end = local_midnight(as_of + timedelta(days=1))
     before = Q(at__lt=end)
     # Most cases were settled long ago: a case closed (or resolved) before that moment and
     # not reopened since still has that close as its latest, so skip it before the

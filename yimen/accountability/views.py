@@ -18,9 +18,9 @@ from yimen.exports import PERCENT_FORMAT, add_sheet, new_workbook, xlsx_response
 from yimen.org.models import Unit, User
 from yimen.org.permissions import require
 from yimen.org.scoping import get_for_user_or_404
+from yimen.periods import Period, presets, read_period
 
-from .forms import presets, read_period
-from .measures import MEASURES, Period, Scope, rows_of, tally
+from .measures import MEASURES, Scope, rows_of, tally
 from .permissions import can_view_accountability
 from .tables import Table, staff_table, units_table
 

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from yimen.accountability.permissions import can_view_accountability
 from yimen.cases.workflow import REGISTRAR_ROLES
 from yimen.jobs.services import can_manage_jobs
+from yimen.ledgers.registry import ledgers_for
+from yimen.mediation.permissions import can_read_mediation_reports
 from yimen.org.models import Role
 from yimen.org.permissions import can_manage_org, can_view_audit, has_role, staff
 
@@ -39,11 +41,8 @@ NAV = [
         lambda user: has_role(user, *SUPERVISING, Role.UNIT, Role.MEDIATOR),
     ),
     NavItem(_("Routing rules"), "cases:rules", can_manage_org),
-    NavItem(
-        _("Mediation"),
-        "mediation:mine",
-        lambda user: has_role(user, Role.MEDIATOR, Role.DIRECTOR, Role.ADMIN),
-    ),
+    NavItem(_("Mediation"), "mediation:mine", can_read_mediation_reports),
+    NavItem(_("Ledgers"), "ledgers:index", lambda user: bool(ledgers_for(user))),
     NavItem(_("Accountability"), "accountability:index", can_view_accountability),
     NavItem(_("Organisation"), "org:tree", staff),
     NavItem(_("Staff accounts"), "org:users", can_manage_org),

@@ -1,8 +1,9 @@
-from .views import case, committees, schedule
+from .views import case, committees, reports, schedule
 
 app_name = "mediation"
 urlpatterns = [
     *schedule.urlpatterns,
     *committees.urlpatterns,
+    *reports.urlpatterns,
     *case.urlpatterns,
 ]

@@ -13,6 +13,7 @@ from yimen.org.models import UnitKind
 from yimen.org.permissions import require, staff
 
 from .. import services
+from ..permissions import can_read_mediation_reports
 
 MINE_LIMIT = 200
 
@@ -32,6 +33,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "now": timezone.now(),
         "committees": services.committees_for(user),
+        "can_read_reports": can_read_mediation_reports(user),
     }
     return render(request, "mediation/mine.html", context)
 
