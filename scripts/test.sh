@@ -18,9 +18,9 @@ $BIN/python manage.py check --fail-level WARNING || fail "manage.py check"
 $BIN/python manage.py makemigrations --check --dry-run || fail "missing migrations"
 
 step "browser"
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "installing Debian's chromium for the browser tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) \
+if { [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing Debian's chromium (browser tests) and poppler-utils (PDF pages as images)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils) \
     >/tmp/yimen-apt.log 2>&1 || echo "apt-get failed (see /tmp/yimen-apt.log)"
 fi
 if [ -x /usr/bin/chromium ]; then

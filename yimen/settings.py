@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "yimen.mediation",
     "yimen.accountability",
     "yimen.ledgers",
+    "yimen.dashboard",
+    "yimen.reports",
+    "yimen.meetings",
     "yimen.supervision",
     "yimen.api",
     "yimen.open311",
@@ -267,4 +270,15 @@ YIMEN_PORTAL_TRACK_SECONDS = int(os.environ.get("YIMEN_PORTAL_TRACK_SECONDS", 15
 # Behind a reverse proxy: the header it puts the client's address in (e.g. X-Real-IP).
 YIMEN_CLIENT_IP_HEADER = os.environ.get("YIMEN_CLIENT_IP_HEADER", "")
 # The public statistics show a rate only when it rests on at least this many matters.
+# The rates the dashboard holds the center to; defaults from the regulations. Override one
+# with e.g. YIMEN_TARGET_SATISFACTION=0.9.
+YIMEN_TARGETS = {
+    name: float(os.environ.get(f"YIMEN_TARGET_{name.upper()}", default))
+    for name, default in (
+        ("on_time", 0.95),
+        ("mediation_success", 0.95),
+        ("satisfaction", 0.95),
+        ("screening_coverage", 0.98),
+    )
+}
 YIMEN_PUBLIC_STATS_MIN_COUNT = int(os.environ.get("YIMEN_PUBLIC_STATS_MIN_COUNT", 5))
