@@ -281,4 +281,6 @@ YIMEN_TARGETS = {
         ("screening_coverage", 0.98),
     )
 }
+# How many matters at one address or map point in a period make a repeated place (hotspot).
+YIMEN_HOTSPOT_MIN_REPEATS = int(os.environ.get("YIMEN_HOTSPOT_MIN_REPEATS", 3))
 YIMEN_PUBLIC_STATS_MIN_COUNT = int(os.environ.get("YIMEN_PUBLIC_STATS_MIN_COUNT", 5))

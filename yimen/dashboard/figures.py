@@ -177,6 +177,14 @@ class Rate:
         return part / whole if whole else None
 
     @property
+    def percent(self) -> str:
+        return "—" if self.value is None else f"{self.value:.1%}"
+
+    @property
+    def target_percent(self) -> str:
+        return "" if self.target is None else f"{self.target:.0%}"
+
+    @property
     def meets_target(self) -> bool | None:
         if self.value is None or self.target is None:
             return None

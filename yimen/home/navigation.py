@@ -30,6 +30,7 @@ SUPERVISING = (Role.SUPERVISOR, Role.DIRECTOR, Role.LEADER)
 NAV = [
     NavItem(_("Home"), "home", staff),
     NavItem(_("My work"), "cases:inbox", staff),
+    NavItem(_("Dashboard"), "dashboard:index", staff),
     NavItem(_("Register"), "cases:new", lambda user: has_role(user, *REGISTRAR_ROLES)),
     NavItem(_("Cases"), "cases:list", staff),
     NavItem(_("Routing"), "cases:routing_queue", lambda user: has_role(user, Role.DIRECTOR)),

@@ -7,15 +7,17 @@ or two would tell the public how one resident judged one result.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from yimen.cases.models import Case, Category, FollowUp, Satisfaction, Status
+from yimen.cases.models import Case, Category
+from yimen.dashboard.figures import Scope, by_category, counts, received
+from yimen.periods import Period
 
 MONTHS = 12
 
@@ -68,22 +70,24 @@ def _rate(numerator: int, denominator: int, least: int) -> Rate:
 
 
 def center_statistics(category_label: Any, today: date | None = None) -> CenterStatistics:
-    """Every case of the center received (or resolved, or followed up) in the last 12 months."""
+    """Every case of the center received (or resolved, or followed up) in the last 12 months.
+
+    The numbers come from the dashboard's figure functions over the whole center, so the
+    public page and the staff's dashboard count by one rule.
+    """
     today = today or timezone.localdate()
     since = _first_of_month(today, MONTHS - 1)
-    start = datetime.combine(since, time.min, tzinfo=timezone.get_current_timezone())
     least = settings.YIMEN_PUBLIC_STATS_MIN_COUNT
+    scope = Scope(Case.objects.all(), Period(since, today), today)
 
-    received = Case.objects.filter(received_at__gte=start)
-    per_category = dict(
-        received.order_by().values("category").annotate(n=Count("pk")).values_list("category", "n")
-    )
+    in_period = received(scope)
+    per_category = by_category(in_period)
     categories = Category.objects.filter(Q(is_active=True) | Q(pk__in=per_category.keys()))
-    by_category = _rows([(category_label(c), per_category.get(c.pk, 0)) for c in categories])
+    by_category_rows = _rows([(category_label(c), per_category.get(c.pk, 0)) for c in categories])
 
     per_month = {
         timezone.localtime(month).date() if isinstance(month, datetime) else month: n
-        for month, n in received.annotate(month=TruncMonth("received_at"))
+        for month, n in in_period.annotate(month=TruncMonth("received_at"))
         .order_by()
         .values("month")
         .annotate(n=Count("pk"))
@@ -92,27 +96,14 @@ def center_statistics(category_label: Any, today: date | None = None) -> CenterS
     months = [_first_of_month(today, back) for back in range(MONTHS - 1, -1, -1)]
     by_month = _rows([(month, per_month.get(month, 0)) for month in months])
 
-    resolved = Case.objects.filter(
-        status__in=[Status.RESOLVED, Status.CLOSED, Status.ARCHIVED],
-        resolved_at__gte=start,
-        deadline__isnull=False,
-    ).aggregate(
-        all=Count("pk"),
-        on_time=Count("pk", filter=Q(resolved_at__date__lte=F("deadline"))),
-    )
-    rated = FollowUp.objects.filter(at__gte=start).aggregate(
-        all=Count("pk"),
-        satisfied=Count(
-            "pk", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY])
-        ),
-    )
+    numbers = counts(scope, ("on_time", "resolved", "satisfied", "followed_up"))
     return CenterStatistics(
         since=since,
         until=today,
         total=sum(per_category.values()),
-        by_category=by_category,
+        by_category=by_category_rows,
         by_month=by_month,
-        on_time=_rate(resolved["on_time"], resolved["all"], least),
-        satisfaction=_rate(rated["satisfied"], rated["all"], least),
+        on_time=_rate(numbers["on_time"], numbers["resolved"], least),
+        satisfaction=_rate(numbers["satisfied"], numbers["followed_up"], least),
         min_count=least,
     )
