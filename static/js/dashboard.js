@@ -23,7 +23,7 @@
       xAxis: {
         type: "category",
         data: data.labels,
-        axisLabel: { interval: 0, rotate: line ? 0 : 30 },
+        axisLabel: line ? {} : { interval: 0, rotate: 30 },
       },
       yAxis: { type: "value", minInterval: 1 },
       series: [

@@ -20,7 +20,7 @@ from ..reports import HALF_MONTHLY, MONTHLY, REPORT_TITLES, Counts, Line, build_
 
 COLUMNS: list[tuple[Any, str, int]] = [
     # header, Counts attribute, relative width
-    (gettext_lazy("Received"), "received", 6),
+    (gettext_lazy("Disputes received"), "received", 6),
     (gettext_lazy("Found in screening or by grid workers"), "found_in_field", 8),
     (gettext_lazy("Major"), "major", 5),
     (gettext_lazy("Mediated"), "mediated", 6),
