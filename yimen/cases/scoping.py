@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from yimen.org.models import Role
+from yimen.org.models import Jurisdiction, Role
 from yimen.org.scoping import ScopedQuerySet
 
 
@@ -14,10 +14,17 @@ class CaseQuerySet(ScopedQuerySet):
 
         A handling unit's staff see only their unit's cases; nobody sees a complaint about
         themselves or their own unit (recusal, DESIGN.md §1).
+
+        The subtree is read first as a list of node ids (a street has a few dozen, a
+        district a few thousand): ``jurisdiction_id IN (…)`` lets PostgreSQL count from the
+        covering indexes of the dashboard (migration 0004) and estimate rows well, where a
+        join on ``path LIKE '…%'`` is guessed at one node and planned as a nested loop.
         """
-        qs = super().for_user(user)
-        if not getattr(user, "visible_path", None):
-            return qs
+        path = getattr(user, "visible_path", None) if user.is_authenticated else None
+        if not path:
+            return self.none()
+        places = Jurisdiction.objects.filter(path__startswith=path).values_list("pk", flat=True)
+        qs = self.filter(jurisdiction_id__in=list(places))
         qs = qs.exclude(about_staff=user)
         if user.unit_id:
             qs = qs.exclude(about_unit_id=user.unit_id)
