@@ -26,6 +26,10 @@ class NoticeKind(models.TextChoices):
     PROGRESS_REPORT_MISSING = "progress_report_missing", _("Progress report missing")
     EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
     REOPENED = "reopened", _("Re-handling ordered")
+    MEETING_TASK = "meeting_task", _("Meeting task assigned")
+    MEETING_TASK_DUE_SOON = "meeting_task_due_soon", _("Meeting task due soon")
+    MEETING_TASK_OVERDUE = "meeting_task_overdue", _("Meeting task overdue")
+    MEETING_TASK_REOPENED = "meeting_task_reopened", _("Meeting task reopened")
 
 
 # What reaches a user by e-mail until they choose otherwise.
