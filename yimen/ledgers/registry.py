@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from yimen.periods import Period
@@ -60,6 +61,23 @@ class Ledger:
 
     def values(self, row: Any) -> list[Any]:
         return [column.value(row) for column in self.columns]
+
+
+def local_date(moment: Any) -> Any:
+    """The local day a register files a stored moment under (a DATE column's value)."""
+    return timezone.localtime(moment).date() if moment else None
+
+
+def narrowed(rows: QuerySet, filters: dict[str, Any], **lookups: str) -> QuerySet:
+    """``rows`` narrowed by each filter the reader filled in, e.g. ``unit="lead_unit"``.
+
+    The choices were scoped by the filter form, so a filter only narrows the viewer's rows.
+    """
+    for name, lookup in lookups.items():
+        value = filters.get(name)
+        if value not in (None, ""):
+            rows = rows.filter(**{lookup: value})
+    return rows
 
 
 LEDGERS: dict[str, Ledger] = {}
