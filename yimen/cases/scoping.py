@@ -8,6 +8,15 @@ from yimen.org.models import Jurisdiction, Role
 from yimen.org.scoping import ScopedQuerySet
 
 
+def _subtree(user: Any, path: str) -> list[int]:
+    """The ids of the nodes at and under ``path``, read once per user object (per request)."""
+    cached = getattr(user, "_subtree_ids", None)
+    if cached is None or cached[0] != path:
+        ids = list(Jurisdiction.objects.filter(path__startswith=path).values_list("pk", flat=True))
+        cached = user._subtree_ids = (path, ids)
+    return cached[1]
+
+
 class CaseQuerySet(ScopedQuerySet):
     def for_user(self, user: Any) -> "CaseQuerySet":
         """Cases in the user's subtree, less those the user must not see.
@@ -23,8 +32,7 @@ class CaseQuerySet(ScopedQuerySet):
         path = getattr(user, "visible_path", None) if user.is_authenticated else None
         if not path:
             return self.none()
-        places = Jurisdiction.objects.filter(path__startswith=path).values_list("pk", flat=True)
-        qs = self.filter(jurisdiction_id__in=list(places))
+        qs = self.filter(jurisdiction_id__in=_subtree(user, path))
         qs = qs.exclude(about_staff=user)
         if user.unit_id:
             qs = qs.exclude(about_unit_id=user.unit_id)
