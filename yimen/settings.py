@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "yimen.dashboard",
     "yimen.reports",
     "yimen.meetings",
+    "yimen.safety",
+    "yimen.fieldwork",
     "yimen.supervision",
     "yimen.api",
     "yimen.open311",

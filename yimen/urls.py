@@ -14,6 +14,8 @@ urlpatterns = [
     path("dashboard/", include("yimen.dashboard.urls")),
     path("reports/", include("yimen.reports.urls")),
     path("meetings/", include("yimen.meetings.urls")),
+    path("safety/", include("yimen.safety.urls")),
+    path("field/", include("yimen.fieldwork.urls")),
     path("accountability/", include("yimen.accountability.urls")),
     path("supervision/", include("yimen.supervision.urls")),
     path("api/v1/", include("yimen.api.urls")),
