@@ -55,6 +55,8 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=32)
     message = models.CharField(_("message"), max_length=300)
+    # Where to act on it, when it is about something other than a case (an incident…).
+    link = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Set once the e-mail copy went out, so a task delivered twice sends it once.

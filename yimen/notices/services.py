@@ -37,14 +37,16 @@ logger = logging.getLogger(__name__)
 # --- people ------------------------------------------------------------------------------
 
 
-def notify(recipients: Iterable[Any], *, kind: str, message: str, case: Any = None) -> int:
+def notify(
+    recipients: Iterable[Any], *, kind: str, message: str, case: Any = None, link: str = ""
+) -> int:
     """One notification per distinct recipient, e-mailed to those who chose ``kind``.
 
     An urgent matter also goes out through the webhooks of the recipients' units. Returns
     how many notifications were written.
     """
     users = _unique(recipients)
-    _notify_users(users, kind=kind, message=message, case=case)
+    _notify_users(users, kind=kind, message=message, case=case, link=link)
     if kind in EVERY_CHANNEL_KINDS:
         units = Unit.objects.filter(pk__in={u.unit_id for u in users if u.unit_id})
         for unit in units:
@@ -75,11 +77,12 @@ def _unique(recipients: Iterable[Any]) -> list[Any]:
     return list({user.pk: user for user in recipients if user is not None}.values())
 
 
-def _notify_users(users: list[Any], *, kind: str, message: str, case: Any) -> None:
+def _notify_users(users: list[Any], *, kind: str, message: str, case: Any, link: str = "") -> None:
     if not users:
         return
     created = Notification.objects.bulk_create(
-        Notification(recipient=user, case=case, kind=kind, message=message[:300]) for user in users
+        Notification(recipient=user, case=case, kind=kind, message=message[:300], link=link)
+        for user in users
     )
     wanted = email_kinds_for(users)
     to_email = [
