@@ -1,2 +1,7 @@
+from .views import meetings, tasks
+
 app_name = "meetings"
-urlpatterns: list = []
+urlpatterns = [
+    *tasks.urlpatterns,
+    *meetings.urlpatterns,
+]

@@ -15,7 +15,9 @@
 
 The number of statements grows with the units and people told, never with the cases.
 Notification rows are written in the sweep's transaction; e-mails and webhooks go out after
-it commits (``yimen.notices``). Last, closed cases past retention are archived.
+it commits (``yimen.notices``). Meeting tasks due soon or overdue are told to their owners
+in the same transaction (``yimen.meetings.sweep``). Last, closed cases past retention are
+archived.
 """
 
 from collections import defaultdict
@@ -34,6 +36,7 @@ from yimen.audit.services import record
 from yimen.cases.models import Case, CaseEvent
 from yimen.cases.workflow import OPEN, archive_closed
 from yimen.cases.workflow import Status as S
+from yimen.meetings.sweep import remind_task_owners
 from yimen.notices.services import notify, notify_unit
 from yimen.org.models import Jurisdiction, Role, Unit, User
 from yimen.org.scoping import path_and_ancestors
@@ -89,6 +92,7 @@ def run_sweep(today: date | None = None, now: datetime | None = None) -> SweepRe
         _overdue_to_supervisors(new.filter(kind=AlertKind.OVERDUE), overdue, digests)
         counts["progress_missing"] = _flag_missing_reports(run, today, now, digests)
         notified = digests.send(run)
+        notified += remind_task_owners(window, now)
         if any(counts.values()):
             record(
                 "supervision.sweep.raised",
