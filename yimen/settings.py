@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "yimen.meetings",
     "yimen.safety",
     "yimen.fieldwork",
+    "yimen.emergency",
     "yimen.supervision",
     "yimen.api",
     "yimen.open311",
@@ -283,6 +284,18 @@ YIMEN_TARGETS = {
         ("screening_coverage", 0.98),
     )
 }
+# The duty roster's two shifts (local time): day from the first, night from the second.
+YIMEN_DUTY_DAY_STARTS = os.environ.get("YIMEN_DUTY_DAY_STARTS", "08:00")
+YIMEN_DUTY_NIGHT_STARTS = os.environ.get("YIMEN_DUTY_NIGHT_STARTS", "20:00")
+# Minutes from receipt to report an incident to the district, per response level.
+YIMEN_INCIDENT_REPORT_MINUTES = {
+    "I": int(os.environ.get("YIMEN_INCIDENT_REPORT_MINUTES_I", 120)),
+    "II": int(os.environ.get("YIMEN_INCIDENT_REPORT_MINUTES_II", 120)),
+    "III": int(os.environ.get("YIMEN_INCIDENT_REPORT_MINUTES_III", 240)),
+    "IV": int(os.environ.get("YIMEN_INCIDENT_REPORT_MINUTES_IV", 1440)),
+}
+# Minutes the teams of an activated plan have to assemble before they are flagged.
+YIMEN_TEAM_ASSEMBLY_MINUTES = int(os.environ.get("YIMEN_TEAM_ASSEMBLY_MINUTES", 30))
 # How many matters at one address or map point in a period make a repeated place (hotspot).
 YIMEN_HOTSPOT_MIN_REPEATS = int(os.environ.get("YIMEN_HOTSPOT_MIN_REPEATS", 3))
 YIMEN_PUBLIC_STATS_MIN_COUNT = int(os.environ.get("YIMEN_PUBLIC_STATS_MIN_COUNT", 5))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("meetings/", include("yimen.meetings.urls")),
     path("safety/", include("yimen.safety.urls")),
     path("field/", include("yimen.fieldwork.urls")),
+    path("emergency/", include("yimen.emergency.urls")),
     path("accountability/", include("yimen.accountability.urls")),
     path("supervision/", include("yimen.supervision.urls")),
     path("api/v1/", include("yimen.api.urls")),

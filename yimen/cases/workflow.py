@@ -25,6 +25,7 @@ from yimen.audit.services import record
 from yimen.notices.models import NoticeKind
 from yimen.notices.services import notify, notify_unit
 from yimen.org.models import Role, Unit, User
+from yimen.org.roster import urgent_recipients
 from yimen.org.scoping import path_and_ancestors
 from yimen.workdays.services import load_calendar
 
@@ -573,9 +574,10 @@ def staff_above(case: Case, *roles: str) -> Any:
 
 
 def _notify_urgent(case: Case) -> None:
-    """A major matter reaches the director and the leaders above it at once."""
+    """A major matter reaches the staff on duty and the directors above it at once (the
+    leaders above it when nobody is rostered): ``yimen.org.roster.urgent_recipients``."""
     notify(
-        staff_above(case, Role.DIRECTOR, Role.LEADER),
+        urgent_recipients(case.jurisdiction, exclude=case.about_staff_id),
         kind=NoticeKind.URGENT,
         case=case,
         message=_("Urgent matter %(number)s: %(title)s")

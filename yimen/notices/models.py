@@ -17,6 +17,7 @@ class NoticeKind(models.TextChoices):
     """What a notification is about; users choose by kind which ones also come by e-mail."""
 
     URGENT = "urgent", _("Urgent matter")
+    INCIDENT = "incident", _("Emergency incident")
     ASSIGNED = "assigned", _("New assignment")
     DEADLINE_APPROACHING = "deadline_approaching", _("Deadline approaching")
     DEADLINE_DUE = "deadline_due", _("Deadline today")
@@ -36,7 +37,7 @@ class NoticeKind(models.TextChoices):
 DEFAULT_EMAIL_KINDS = frozenset({NoticeKind.URGENT, NoticeKind.OVERDUE})
 # An urgent matter reaches its recipients at once on every channel they have (DESIGN.md §3):
 # by e-mail whatever they chose, and through their units' webhooks.
-EVERY_CHANNEL_KINDS = frozenset({NoticeKind.URGENT})
+EVERY_CHANNEL_KINDS = frozenset({NoticeKind.URGENT, NoticeKind.INCIDENT})
 
 
 def kind_label(kind: str) -> str:

@@ -176,3 +176,44 @@ class User(AbstractUser):
         if not self.is_active or self.jurisdiction_id is None:
             return None
         return self.jurisdiction.path
+
+
+class Shift(models.TextChoices):
+    DAY = "day", _("Day shift")
+    NIGHT = "night", _("Night shift")
+
+
+class DutyShift(models.Model):
+    """值班表: one staff member on duty at one node for one shift of one day.
+
+    Two shifts a day give 24-hour cover; the night shift runs into the next morning and
+    belongs to the day it starts on. ``is_leader`` marks the leader on duty (带班领导).
+    The roster is who urgent matters and incidents reach first (``yimen.org.roster``).
+    """
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("place"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    shift = models.CharField(_("shift"), max_length=8, choices=Shift.choices)
+    user = models.ForeignKey(
+        User, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="duty_shifts"
+    )
+    is_leader = models.BooleanField(_("leader on duty"), default=False)
+
+    scope_path = "jurisdiction__path"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "shift", "-is_leader", "user_id"]
+        verbose_name = _("duty shift")
+        verbose_name_plural = _("duty shifts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "day", "shift", "user"], name="org_duty_once"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "shift"], name="org_duty_day_shift")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.shift} {self.user_id}"
