@@ -295,3 +295,14 @@ def test_closing_without_a_summary_keeps_the_form(cases_world, client_for):
     assert response.status_code == 400
     incident.refresh_from_db()
     assert incident.stage == Stage.RECOVERY
+
+
+def test_the_supervision_desk_shows_the_clock(cases_world, client_for, clock):
+    w = cases_world
+    clock(2026, 11, 24, 9, 0)
+    incident = services.grade(first_report(w), actor=w.director, level=Level.II)
+    clock(2026, 11, 24, 11, 30)
+    body = client_for(w.supervisor).get("/supervision/").content.decode()
+    assert incident.number in body and "overdue by 30 min" in body
+    services.mark_reported(incident, actor=w.director, pdf=b"%PDF")
+    assert incident.number not in client_for(w.supervisor).get("/supervision/").content.decode()

@@ -477,3 +477,15 @@ def add_shift(form: Any, *, actor: Any) -> Any:
         raise Invalid(_("This person is already on this shift.")) from exc
     record("org.duty_shift.added", shift, actor=actor, changes={"day": str(shift.day)})
     return shift
+
+
+def awaiting_report(user: Any) -> list[tuple[Incident, rules.Clock]]:
+    """Graded incidents not yet reported to the district, the soonest deadline first:
+    the supervision desk shows them with their clock."""
+    incidents = counted(Incident.objects.for_user(user)).filter(
+        report_due_at__isnull=False, reported_at__isnull=True
+    )
+    now = timezone.now()
+    return [
+        (i, rules.clock(i.report_due_at, None, now)) for i in incidents.order_by("report_due_at")
+    ]

@@ -23,6 +23,7 @@ from yimen.cases import workflow
 from yimen.cases.forms import ReopenForm
 from yimen.cases.models import Case, Status
 from yimen.cases.views.lists import decorate
+from yimen.emergency.services import awaiting_report
 from yimen.org.permissions import require, staff
 from yimen.org.scoping import get_for_user_or_404
 
@@ -88,6 +89,7 @@ def _render(
         "resolved": resolved,
         "last_run": SweepRun.objects.filter(finished_at__isnull=False).first(),
         "error": error,
+        "incidents_awaiting": awaiting_report(user),
     }
     return render(request, "supervision/desk.html", context, status=error.status if error else 200)
 
