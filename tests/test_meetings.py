@@ -573,7 +573,9 @@ def test_mark_held_needs_the_meeting_to_have_taken_place_with_minutes_and_attend
         (w.director_a.pk, True, ""), (w.desk.pk, False, "病假"),
     ]  # fmt: skip
     again = client.post(reverse("meetings:regenerate_agenda", args=[meeting.pk]))
-    assert again.status_code == 409 and "its agenda is the record" in again.content.decode()
+    assert (
+        again.status_code == 409 and "are on record and no longer change" in again.content.decode()
+    )
     corrected = client.post(reverse("meetings:minutes", args=[meeting.pk]), {"minutes": "更正"})
     assert corrected.status_code == 302
 
@@ -587,3 +589,42 @@ def test_reopening_a_task_past_its_deadline_needs_a_new_one(month, client_for):
     html = response.content.decode()
     assert response.status_code == 400
     assert "Say why the task is reopened." in html and "has passed: give a new one." in html
+
+
+def test_a_provisional_deadline_is_recounted_when_the_year_is_published(
+    mt, django_capture_on_commit_callbacks
+):
+    from yimen.workdays import services as calendar
+
+    w = mt
+    meeting = plan(w, month=date(2026, 12, 1), starts_at=at(12, 28, 9), today=date(2026, 12, 28))
+    task = decide(w, meeting, working_days=7, today=date(2026, 12, 28))
+    assert (task.deadline, task.deadline_provisional) == (date(2027, 1, 6), True)
+    fixed = decide(w, meeting, deadline=date(2027, 1, 6), today=date(2026, 12, 28))
+    lines = calendar.parse_schedule("2027-01-01 休 元旦\n2027-01-04 休 假想的地方假日", 2027)
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar.publish_year(2027, lines, actor=w.admin)
+    task.refresh_from_db()
+    fixed.refresh_from_db()
+    assert (task.deadline, task.deadline_provisional) == (date(2027, 1, 8), False)
+    assert fixed.deadline == date(2027, 1, 6)  # a date given stands as given
+    assert task.events.filter(action="deadline_recomputed").exists()
+
+
+def test_a_planned_meeting_changes_time_and_place_and_a_held_one_does_not(mt, client_for):
+    w = mt
+    meeting = plan(w, starts_at=timezone.now() - timedelta(hours=1), today=timezone.localdate())
+    client = client_for(w.director_a)
+    url = reverse("meetings:edit", args=[meeting.pk])
+    data = {"starts_at": "2026-11-27T15:00", "place": "", "chair": w.director_a.pk}
+    refused = client.post(url, data)
+    assert (
+        refused.status_code == 400 and "Say where the meeting is held." in refused.content.decode()
+    )
+    assert client.post(url, {**data, "place": "党群服务中心"}).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.place == "党群服务中心"
+    assert Event.objects.filter(action="meetings.meeting.updated", object_id=str(meeting.pk))
+    Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.HELD)
+    held = client.get(url)
+    assert held.status_code == 409 and "are on record and no longer change" in held.content.decode()

@@ -39,7 +39,9 @@ class MeetingForm(forms.Form):
         error_messages={"invalid": _("Enter a month as YYYY-MM.")},
     )
     starts_at = DateTimeLocalField(label=_("date and time"), required=False)
-    place = forms.CharField(label=pgettext_lazy("monthly meeting", "place"), max_length=100, required=False)
+    place = forms.CharField(
+        label=pgettext_lazy("monthly meeting", "place"), max_length=100, required=False
+    )
     chair = StaffChoiceField(
         label=pgettext_lazy("monthly meeting", "chair"),
         queryset=User.objects.none(),
@@ -113,7 +115,11 @@ class AttendanceForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    text = forms.CharField(label=pgettext_lazy("monthly meeting", "decision"), required=False, widget=forms.Textarea(attrs=_TEXT))
+    text = forms.CharField(
+        label=pgettext_lazy("monthly meeting", "decision"),
+        required=False,
+        widget=forms.Textarea(attrs=_TEXT),
+    )
     owner = StaffChoiceField(
         label=_("owner"),
         queryset=User.objects.none(),

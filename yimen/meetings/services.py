@@ -49,6 +49,7 @@ def _blank(value: str | None) -> bool:
 
 
 def meeting_day(meeting: Meeting) -> date:
+    """The local day the meeting sits: working-day deadlines count from it."""
     return timezone.localdate(meeting.starts_at)
 
 
@@ -63,13 +64,19 @@ def check_change(meeting: Meeting, actor: Any) -> None:
     """Its agenda, time, place and chair change only while the meeting is planned."""
     _check_edit(meeting, actor)
     if meeting.status != MeetingStatus.PLANNED:
-        raise WorkflowError(_("The meeting was held: its agenda is the record and stays as it is."))
+        raise WorkflowError(
+            _(
+                "The meeting was held: its agenda, time, place and chair are on record and "
+                "no longer change."
+            )
+        )
 
 
 # --- planning ------------------------------------------------------------------------------
 
 
 def check_plan(actor: Any) -> None:
+    """Raise what ``plan_meeting`` would for this actor, before anything is typed."""
     if not rules.may_plan(actor):
         raise NotAllowed(_("Only a director, supervisor, leader or administrator plans meetings."))
 
@@ -77,6 +84,7 @@ def check_plan(actor: Any) -> None:
 def _details_errors(
     path: str, starts_at: datetime | None, place: str, chair: Any
 ) -> dict[str, str]:
+    """What is missing or wrong in a meeting's time, place and chair, by field."""
     errors = {}
     if starts_at is None:
         errors["starts_at"] = _("Give the date and time of the meeting.")
@@ -185,6 +193,7 @@ def regenerate_agenda(meeting: Meeting, *, actor: Any, today: date | None = None
 
 
 def add_agenda_item(meeting: Meeting, *, actor: Any, title: str, detail: str = "") -> AgendaItem:
+    """A free item of the secretary's own, at the end of the agenda."""
     check_change(meeting, actor)
     if _blank(title):
         message = _("Write the agenda item.")
@@ -223,6 +232,7 @@ def move_agenda_item(item: AgendaItem, *, actor: Any, up: bool) -> None:
 
 
 def remove_agenda_item(item: AgendaItem, *, actor: Any) -> None:
+    """Off the agenda; the audit event keeps what it said."""
     meeting = item.meeting
     check_change(meeting, actor)
     with transaction.atomic():
