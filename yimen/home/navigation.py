@@ -27,42 +27,59 @@ class NavItem:
 # Who works the supervision desk and board (督查督办): handling units reach them from a case.
 SUPERVISING = (Role.SUPERVISOR, Role.DIRECTOR, Role.LEADER)
 
-NAV = [
-    NavItem(_("Home"), "home", staff),
-    NavItem(_("My work"), "cases:inbox", staff),
-    NavItem(_("Dashboard"), "dashboard:index", staff),
-    NavItem(_("Register"), "cases:new", lambda user: has_role(user, *REGISTRAR_ROLES)),
-    NavItem(_("Cases"), "cases:list", staff),
-    NavItem(_("Routing"), "cases:routing_queue", lambda user: has_role(user, Role.DIRECTOR)),
-    NavItem(_("Supervision"), "supervision:desk", lambda user: has_role(user, *SUPERVISING)),
-    NavItem(_("Named supervision"), "supervision:board", lambda user: has_role(user, *SUPERVISING)),
-    NavItem(
-        _("Reminder slips"),
-        "supervision:reminders",
-        lambda user: has_role(user, *SUPERVISING, Role.UNIT, Role.MEDIATOR),
-    ),
-    NavItem(_("Routing rules"), "cases:rules", can_manage_org),
-    NavItem(_("Mediation"), "mediation:mine", can_read_mediation_reports),
-    NavItem(_("Ledgers"), "ledgers:index", lambda user: bool(ledgers_for(user))),
-    NavItem(_("Accountability"), "accountability:index", can_view_accountability),
-    NavItem(_("Organisation"), "org:tree", staff),
-    NavItem(_("Staff accounts"), "org:users", can_manage_org),
-    NavItem(_("Calendar"), "workdays:year", staff),
-    NavItem(_("Audit log"), "audit:events", can_view_audit),
-    NavItem(_("Webhooks"), "notices:webhooks", can_manage_org),
-    NavItem(_("Failed tasks"), "jobs:failed", can_manage_jobs),
-]
+GROUPS: list[tuple[str | Promise, list[NavItem]]] = [
+    (_("Cases"), [
+        NavItem(_("Home"), "home", staff),
+        NavItem(_("My work"), "cases:inbox", staff),
+        NavItem(_("Register"), "cases:new", lambda user: has_role(user, *REGISTRAR_ROLES)),
+        NavItem(_("Cases"), "cases:list", staff),
+        NavItem(_("Routing"), "cases:routing_queue", lambda user: has_role(user, Role.DIRECTOR)),
+        NavItem(_("Mediation"), "mediation:mine", can_read_mediation_reports),
+    ]),
+    (_("Supervision"), [
+        NavItem(_("Supervision"), "supervision:desk", lambda user: has_role(user, *SUPERVISING)),
+        NavItem(_("Named supervision"), "supervision:board",
+                lambda user: has_role(user, *SUPERVISING)),
+        NavItem(_("Reminder slips"), "supervision:reminders",
+                lambda user: has_role(user, *SUPERVISING, Role.UNIT, Role.MEDIATOR)),
+        NavItem(_("Accountability"), "accountability:index", can_view_accountability),
+    ]),
+    (_("Safety and field work"), [
+        NavItem(_("Emergency incidents"), "emergency:index", staff),
+        NavItem(_("Duty roster"), "emergency:roster", staff),
+    ]),
+    (_("Numbers"), [
+        NavItem(_("Dashboard"), "dashboard:index", staff),
+        NavItem(_("Ledgers"), "ledgers:index", lambda user: bool(ledgers_for(user))),
+    ]),
+    (_("Administration"), [
+        NavItem(_("Organisation"), "org:tree", staff),
+        NavItem(_("Staff accounts"), "org:users", can_manage_org),
+        NavItem(_("Routing rules"), "cases:rules", can_manage_org),
+        NavItem(_("Calendar"), "workdays:year", staff),
+        NavItem(_("Audit log"), "audit:events", can_view_audit),
+        NavItem(_("Webhooks"), "notices:webhooks", can_manage_org),
+        NavItem(_("Failed tasks"), "jobs:failed", can_manage_jobs),
+    ]),
+]  # fmt: skip
 
 
 def nav_for(user: Any, current_path: str) -> list[dict[str, Any]]:
-    """The entries this user may use; the one whose URL is the longest prefix is current."""
-    items = [
-        {"label": item.label, "url": reverse(item.url_name), "active": False}
-        for item in NAV
-        if item.visible(user)
-    ]
-    matches = [i for i in items if current_path == i["url"] or
+    """The groups of entries this user may use, each entry once; the entry whose URL is the
+    longest prefix of the current path is current, and so is its group."""
+    groups = []
+    for label, entries in GROUPS:
+        items = [
+            {"label": item.label, "url": reverse(item.url_name), "active": False}
+            for item in entries
+            if item.visible(user)
+        ]
+        if items:
+            groups.append({"label": label, "items": items, "active": False})
+    every = [(group, item) for group in groups for item in group["items"]]
+    matches = [(g, i) for g, i in every if current_path == i["url"] or
                (i["url"] != "/" and current_path.startswith(i["url"]))]  # fmt: skip
     if matches:
-        max(matches, key=lambda i: len(i["url"]))["active"] = True
-    return items
+        group, item = max(matches, key=lambda pair: len(pair[1]["url"]))
+        item["active"] = group["active"] = True
+    return groups
