@@ -6,6 +6,7 @@ from django.db import transaction
 from yimen.cases.routing import seed_default_rules
 from yimen.demo import township
 from yimen.demo.cases import load_demo_cases
+from yimen.emergency.demo import load_demo_emergency
 from yimen.mediation.demo import load_demo_rosters
 from yimen.org import tree
 from yimen.org.models import Jurisdiction, Unit, User
@@ -50,6 +51,7 @@ class Command(BaseCommand):
             rules = seed_default_rules(nodes[township.STREET["code"]])
             cases = load_demo_cases()
             load_demo_rosters()
+            load_demo_emergency(nodes[township.STREET["code"]])
         self.stdout.write(
             f"demo township: {result.created} jurisdictions, {units_created} units, "
             f"{users_created} users, {rules} routing rules, {cases} cases created"
