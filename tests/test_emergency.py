@@ -306,3 +306,14 @@ def test_the_supervision_desk_shows_the_clock(cases_world, client_for, clock):
     assert incident.number in body and "overdue by 30 min" in body
     services.mark_reported(incident, actor=w.director, pdf=b"%PDF")
     assert incident.number not in client_for(w.supervisor).get("/supervision/").content.decode()
+
+
+def test_the_months_incidents_are_on_the_meeting_agenda(cases_world, plan):
+    from yimen.meetings.agenda import build_agenda
+
+    w = cases_world
+    incident = first_report(w)
+    services.run_drill(plan, actor=w.director)
+    items = [item for item in build_agenda(w.director, timezone.localdate())
+             if item.source == "incidents"]  # fmt: skip
+    assert [item.link for item in items] == [f"/emergency/{incident.pk}/"]

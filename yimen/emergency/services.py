@@ -489,3 +489,8 @@ def awaiting_report(user: Any) -> list[tuple[Incident, rules.Clock]]:
     return [
         (i, rules.clock(i.report_due_at, None, now)) for i in incidents.order_by("report_due_at")
     ]
+
+
+def month_incidents(user: Any, period: Any) -> Any:
+    """The month's incidents (never drills) for the monthly meeting's agenda."""
+    return counted(Incident.objects.for_user(user)).filter(period.contains("received_at"))

@@ -48,9 +48,11 @@ GROUPS: list[tuple[str | Promise, list[NavItem]]] = [
         NavItem(_("Emergency incidents"), "emergency:index", staff),
         NavItem(_("Duty roster"), "emergency:roster", staff),
     ]),
-    (_("Numbers"), [
+    (_("Reports and meetings"), [
         NavItem(_("Dashboard"), "dashboard:index", staff),
         NavItem(_("Ledgers"), "ledgers:index", lambda user: bool(ledgers_for(user))),
+        NavItem(_("Monthly meetings"), "meetings:list", staff),
+        NavItem(_("Meeting tasks"), "meetings:tasks", staff),
     ]),
     (_("Administration"), [
         NavItem(_("Organisation"), "org:tree", staff),

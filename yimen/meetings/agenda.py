@@ -9,11 +9,12 @@ supervision board and the mediation report, so an item says what those pages say
 - **hotspots**: categories and places whose intake in the month rose against the month
   before (``figures.by_category`` / ``by_place`` over ``received_in``), biggest rise first;
 - **mediation**: the month's people's mediation results (``mediation.reports.build_report``);
+- **incidents**: the month's emergency incidents, drills excepted;
 - **open tasks**: decisions of earlier meetings still open past their deadline.
 
 The meeting stores what this returns as a snapshot the secretary may reorder, shorten or
-add to. Emergency incidents and screening campaigns add their own source to ``SOURCES``
-when those modules exist; nothing else changes.
+add to. Emergency incidents have their source (drills never count); screening campaigns
+add theirs to ``SOURCES`` when that module exists; nothing else changes.
 """
 
 import copy
@@ -33,6 +34,7 @@ from yimen.cases.models import Category
 from yimen.cases.workflow import OPEN
 from yimen.dashboard.figures import FIGURES, Scope, by_category, by_place, received_in
 from yimen.dashboard.views import figure_url
+from yimen.emergency.services import month_incidents
 from yimen.mediation.reports import MONTHLY, build_report
 from yimen.org.models import Jurisdiction
 from yimen.periods import Period, last_month, month_of
@@ -190,6 +192,21 @@ def overdue_tasks(month: Month) -> list[Item]:
     ]
 
 
+def incidents(month: Month) -> list[Item]:
+    """The month's emergency incidents (drills never), with their level and stage."""
+    return [
+        Item(
+            "incidents",
+            f"{incident.number} {incident.situation[:60]}",
+            _("%(level)s; %(stage)s.")
+            % {"level": incident.get_level_display() or _("not graded"),
+               "stage": incident.get_stage_display()},
+            reverse("emergency:incident", args=[incident.pk]),
+        )
+        for incident in month_incidents(month.user, month.period).order_by("received_at", "pk")
+    ]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Source:
     code: str
@@ -203,6 +220,7 @@ SOURCES: list[Source] = [
     Source("supervised", gettext_lazy("Cases under named supervision"), supervised_cases),
     Source("hotspots", gettext_lazy("Hotspots"), hotspots),
     Source("mediation", gettext_lazy("Mediation results"), mediation_results),
+    Source("incidents", gettext_lazy("Emergency incidents"), incidents),
     Source("open_tasks", gettext_lazy("Overdue decisions of earlier meetings"), overdue_tasks),
 ]
 
