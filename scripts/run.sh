@@ -6,6 +6,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 mkdir -p var
+# The demo signs in with its printed passwords alone; a real deployment leaves this unset,
+# and the administrator and the director confirm a one-time code from an authenticator app.
+export YIMEN_OTP_REQUIRED_ROLES="${YIMEN_OTP_REQUIRED_ROLES-}"
+[ -z "$YIMEN_OTP_REQUIRED_ROLES" ] && echo "Demo: two-step sign-in is off (YIMEN_OTP_REQUIRED_ROLES is empty)."
 
 $BIN/celery -A yimen worker --beat --pool=solo --loglevel=INFO \
   --without-gossip --without-mingle --without-heartbeat --logfile=var/worker.log &

@@ -10,7 +10,10 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from yimen.accounts.twofactor import confirmed_device, requires_two_factor
 from yimen.org.models import Level, Role, UnitKind
 
 from .factories import JurisdictionFactory, UnitFactory, UserFactory
@@ -97,6 +100,14 @@ def world(db):
     )  # fmt: skip
 
 
+def verify_second_factor(client, user):
+    """The session as after a confirmed one-time code (a confirmed device, marked in it)."""
+    device = confirmed_device(user) or TOTPDevice.objects.create(user=user, confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 @pytest.fixture
 def client_for():
     """``client_for(user)``: a test client logged in as that user."""
@@ -104,6 +115,8 @@ def client_for():
     def make(user):
         client = Client()
         client.force_login(user)
+        if requires_two_factor(user):
+            verify_second_factor(client, user)
         return client
 
     return make

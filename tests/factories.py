@@ -4,6 +4,8 @@ import factory
 
 from yimen.org.models import Jurisdiction, Level, Role, Unit, UnitKind, User
 
+PASSWORD = "pw-for-tests-123"  # noqa: S105 - every test account's password
+
 
 class JurisdictionFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -33,4 +35,4 @@ class UserFactory(factory.django.DjangoModelFactory):
     display_name = factory.Sequence(lambda n: f"用户{n}")
     role = Role.DESK
     jurisdiction = factory.SubFactory(JurisdictionFactory)
-    password = factory.django.Password("pw-for-tests-123")
+    password = factory.django.Password(PASSWORD)

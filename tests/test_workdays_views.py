@@ -149,8 +149,11 @@ def test_changes_need_a_post(admin, url, data):
 def test_changes_need_the_csrf_token(world):
     from django.test import Client
 
+    from .conftest import verify_second_factor
+
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.admin)
+    verify_second_factor(client, world.admin)
     assert client.post(DELETE_URL).status_code == 403
     assert SpecialDay.objects.filter(date=date(2026, 10, 10)).exists()
 

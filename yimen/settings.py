@@ -7,7 +7,9 @@ SQLite in ``var/`` by default; PostgreSQL (or any database) by ``DATABASE_URL``.
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +41,9 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 
 INSTALLED_APPS = [
     "django.contrib.auth",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -63,6 +68,7 @@ INSTALLED_APPS = [
     "yimen.open311",
     "yimen.portal",
     "yimen.home",
+    "yimen.accounts",
     "yimen.demo",
 ]
 
@@ -74,8 +80,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "yimen.accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yimen.urls"
@@ -109,6 +120,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"
+# django-axes first: it refuses a locked-out username and address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("YIMEN_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("YIMEN_LOGIN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "yimen.portal.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "yimen.accounts.views.locked_out"
+# Roles that confirm a one-time code after their password (comma-separated role codes).
+YIMEN_OTP_REQUIRED_ROLES = tuple(
+    role for role in os.environ.get("YIMEN_OTP_REQUIRED_ROLES", "admin,director").split(",") if role
+)
+OTP_TOTP_ISSUER = "Yimen"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -149,6 +177,31 @@ if _env_bool("YIMEN_HTTPS"):
     SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+
+def _tile_origin(url: str) -> list[str]:
+    """The map tile server's origin for img-src; ``{s}`` subdomains become a wildcard."""
+    parts = urlsplit(url.replace("{s}.", "*."))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Scripts only from our own static files (no inline script anywhere); styles may be inline
+# because Leaflet and ECharts position what they draw with style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *_tile_origin(os.environ.get(
+            "YIMEN_MAP_TILE_URL", ""))],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}  # fmt: skip
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -166,6 +219,8 @@ YIMEN_ARCHIVE_AFTER_DAYS = int(os.environ.get("YIMEN_ARCHIVE_AFTER_DAYS", 90))
 YIMEN_MEDIATION_FOLLOW_UP_DAYS = int(os.environ.get("YIMEN_MEDIATION_FOLLOW_UP_DAYS", 30))
 # The sweep reminds a case's unit this many working days before its deadline.
 YIMEN_REMIND_WORKING_DAYS_BEFORE = int(os.environ.get("YIMEN_REMIND_WORKING_DAYS_BEFORE", 2))
+# The monthly report (月报) is due on this day of the next month (yimen.reports.schedule).
+YIMEN_MONTHLY_REPORT_DUE_DAY = int(os.environ.get("YIMEN_MONTHLY_REPORT_DUE_DAY", 5))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Attachments: what the front desk may upload, checked by content, and how big.
 YIMEN_UPLOAD_MAX_BYTES = int(os.environ.get("YIMEN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
@@ -296,6 +351,11 @@ YIMEN_INCIDENT_REPORT_MINUTES = {
 }
 # Minutes the teams of an activated plan have to assemble before they are flagged.
 YIMEN_TEAM_ASSEMBLY_MINUTES = int(os.environ.get("YIMEN_TEAM_ASSEMBLY_MINUTES", 30))
+# Working days an organisation has to rectify a safety hazard once it is found.
+YIMEN_HAZARD_RECTIFY_WORKING_DAYS = int(os.environ.get("YIMEN_HAZARD_RECTIFY_WORKING_DAYS", 10))
 # How many matters at one address or map point in a period make a repeated place (hotspot).
 YIMEN_HOTSPOT_MIN_REPEATS = int(os.environ.get("YIMEN_HOTSPOT_MIN_REPEATS", 3))
 YIMEN_PUBLIC_STATS_MIN_COUNT = int(os.environ.get("YIMEN_PUBLIC_STATS_MIN_COUNT", 5))
+# Field work: a grid with no patrol for this many days is flagged; a routine screening's length.
+YIMEN_PATROL_GAP_DAYS = int(os.environ.get("YIMEN_PATROL_GAP_DAYS", 7))
+YIMEN_SCREENING_ROUTINE_DAYS = int(os.environ.get("YIMEN_SCREENING_ROUTINE_DAYS", 15))

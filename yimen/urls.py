@@ -5,6 +5,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("yimen.accounts.urls")),
     path("org/", include("yimen.org.urls")),
     path("calendar/", include("yimen.workdays.urls")),
     path("audit/", include("yimen.audit.urls")),
