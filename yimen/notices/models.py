@@ -31,6 +31,9 @@ class NoticeKind(models.TextChoices):
     MEETING_TASK_DUE_SOON = "meeting_task_due_soon", _("Meeting task due soon")
     MEETING_TASK_OVERDUE = "meeting_task_overdue", _("Meeting task overdue")
     MEETING_TASK_REOPENED = "meeting_task_reopened", _("Meeting task reopened")
+    REPORT_DUE = "report_due", _("Periodic report due")
+    HAZARD_REPORTED = "hazard_reported", _("Safety hazard reported")
+    RECTIFICATION_OVERDUE = "rectification_overdue", _("Hazard rectification overdue")
 
 
 # What reaches a user by e-mail until they choose otherwise.

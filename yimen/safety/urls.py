@@ -1,2 +1,4 @@
+from .views import hazards, places
+
 app_name = "safety"
-urlpatterns: list = []
+urlpatterns = [*places.urlpatterns, *hazards.urlpatterns]
