@@ -102,3 +102,21 @@ def test_a_new_staff_account_needs_a_strong_password(world):
     for weak in ("12345678", "password", "wangfang1", "short1"):
         with pytest.raises(ValidationError):
             validate_password(weak, user)
+
+
+def test_the_production_settings_pass_the_deployment_check(tmp_path):
+    """``manage.py check --deploy`` is clean with HTTPS on and the secrets given."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "YIMEN_HTTPS": "1", "ALLOWED_HOSTS": "yimen.example.org",
+           "SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-check-0123456789",
+           "YIMEN_VAR_DIR": str(tmp_path)}  # fmt: skip
+    env.pop("YIMEN_DEBUG", None)
+    result = subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -175,6 +175,9 @@ if _env_bool("YIMEN_HTTPS"):
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
+    # A center's host names are all served over HTTPS; set these to 0 for a shared domain.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("YIMEN_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("YIMEN_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 
