@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "yimen.portal",
     "yimen.home",
     "yimen.accounts",
+    "yimen.ops",
     "yimen.demo",
 ]
 
