@@ -1,2 +1,4 @@
+from .views import campaigns, grids, patrols
+
 app_name = "fieldwork"
-urlpatterns: list = []
+urlpatterns = [*grids.urlpatterns, *patrols.urlpatterns, *campaigns.urlpatterns]
