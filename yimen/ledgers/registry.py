@@ -9,12 +9,14 @@ the viewer (``for_user``), so a register never shows what its reader may not see
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Choices, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 
 from yimen.periods import Period
 
@@ -66,6 +68,21 @@ class Ledger:
 def local_date(moment: Any) -> Any:
     """The local day a register files a stored moment under (a DATE column's value)."""
     return timezone.localtime(moment).date() if moment else None
+
+
+def choice_label(choices: type[Choices], value: str) -> str:
+    """A stored choice's label in the reader's language, e.g. a case's status.
+
+    Django's ``get_FOO_display`` rebuilds and hashes the whole choice map, translating each
+    label, on every call: seconds of a hundred-thousand-row export. Here
+    each language's map is built once; a value no longer among the choices shows as stored.
+    """
+    return _labels(choices, get_language()).get(value, value)
+
+
+@cache
+def _labels(choices: type[Choices], language: str | None) -> dict[str, str]:
+    return {member.value: str(member.label) for member in choices}
 
 
 def narrowed(rows: QuerySet, filters: dict[str, Any], **lookups: str) -> QuerySet:

@@ -13,7 +13,16 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yimen.cases.ledgers import UnitFilterForm, case_link
-from yimen.ledgers.registry import Column, Kind, Ledger, local_date, narrowed, register
+from yimen.cases.models import Status
+from yimen.ledgers.registry import (
+    Column,
+    Kind,
+    Ledger,
+    choice_label,
+    local_date,
+    narrowed,
+    register,
+)
 from yimen.org.models import Role
 from yimen.org.permissions import has_role
 from yimen.periods import Period
@@ -72,7 +81,7 @@ REMINDER_REGISTER = register(
             Column(_("Issued by"), lambda s: s.issued_by, width=9),
             Column(_("Reminder"), lambda s: s.text, Kind.LONG, 24),
             Column(_("Reply by"), lambda s: s.reply_by, Kind.DATE, 12),
-            Column(_("Status"), lambda s: s.get_status_display(), width=10),
+            Column(_("Status"), lambda s: choice_label(ReminderStatus, s.status), width=10),
             Column(_("Signed by"), lambda s: _name(s.approved_by), width=9),
             Column(_("Signed on"), lambda s: local_date(s.approved_at), Kind.DATE, 12),
             Column(_("Reply"), lambda s: s.reply, Kind.LONG, 24),
@@ -133,7 +142,7 @@ NAMED_SUPERVISION_REGISTER = register(
             Column(_("Deadline"), lambda n: n.deadline, Kind.DATE, 12),
             Column(_("Listed by"), lambda n: n.listed_by, width=9),
             Column(_("Progress reports"), lambda n: n.report_count, Kind.NUMBER, 6),
-            Column(_("Status now"), lambda n: n.case.get_status_display(), width=8),
+            Column(_("Status now"), lambda n: choice_label(Status, n.case.status), width=8),
             Column(_("Closed on"), lambda n: local_date(n.closed_at), Kind.DATE, 12),
             Column(_("Closing note"), lambda n: n.close_note, Kind.LONG, 18),
         ),
