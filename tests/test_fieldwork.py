@@ -116,6 +116,14 @@ def log(w, **values):
 # --- patrols ------------------------------------------------------------------------------
 
 
+def test_the_patrol_form_carries_its_key_and_defaults_to_the_workers_grid(fw, client_for):
+    page = client_for(fw.grid).get(reverse("fieldwork:patrol_new")).content.decode()
+    assert "data-offline" in page and "js/offline-form.js" in page
+    key = page.split('name="client_key" value="')[1].split('"')[0]
+    assert uuid.UUID(key).version == 4
+    assert f'<option value="{fw.grid_a1.pk}" selected>' in page
+
+
 def test_a_patrol_cannot_end_before_it_starts(fw, client_for):
     response = client_for(fw.grid).post(
         reverse("fieldwork:patrol_new"),
@@ -231,6 +239,8 @@ def test_a_finding_becomes_a_hazard_in_one_step(fw, client_for):
     assert hazard.description == "加油站旁违规堆放液化气罐" and hazard.photos.count() == 1
     assert finding.case is None and not Case.objects.exists()
 
+    page = client_for(fw.grid).get(reverse("fieldwork:patrol", args=[finding.patrol_id]))
+    assert hazard.number in page.content.decode()
     later = log(fw, findings=[services.NewFinding("电线私拉乱接")]).findings.get()
     services.finding_to_hazard(later, actor=fw.grid)
     assert Hazard.objects.count() == 2
@@ -349,6 +359,23 @@ def test_a_campaign_shows_which_grids_have_and_have_not_reported(fw, campaign, c
     pdf = client_for(fw.director).get(reverse("fieldwork:report_pdf", args=[campaign.pk]))
     words = pdf_words(pdf.content)
     assert "Gridsreported:2of3" in words and case.receipt_number in words
+
+
+def test_a_campaign_is_created_over_the_chosen_grids(fw, client_for):
+    client = client_for(fw.director)
+    form = client.get(reverse("fieldwork:campaign_new")).content.decode()
+    assert form.count("checked") >= 3  # every grid the director serves, chosen at first
+    data = {
+        "kind": "holiday", "title": "", "starts_on": "2026-09-28", "ends_on": "2026-10-08",
+        "grids": [fw.grid_a1.pk, fw.grid_b1.pk], "checklist": "燃气安全\n烟花爆竹",
+    }  # fmt: skip
+    response = client.post(reverse("fieldwork:campaign_new"), data)
+    campaign = Campaign.objects.get()
+    assert response["Location"] == reverse("fieldwork:campaign", args=[campaign.pk])
+    assert campaign.title == "Holiday screening 2026-09-28 ~ 2026-10-08"
+    assert campaign.checklist_items == ["燃气安全", "烟花爆竹"]
+    assert Event.objects.filter(action="fieldwork.campaign.created").exists()
+    assert client_for(fw.grid).get(reverse("fieldwork:campaign_new")).status_code == 403
 
 
 def test_each_grid_reports_once_and_only_its_grid_worker(fw, campaign):
