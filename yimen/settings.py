@@ -357,6 +357,13 @@ YIMEN_INCIDENT_REPORT_MINUTES = {
 YIMEN_TEAM_ASSEMBLY_MINUTES = int(os.environ.get("YIMEN_TEAM_ASSEMBLY_MINUTES", 30))
 # Working days an organisation has to rectify a safety hazard once it is found.
 YIMEN_HAZARD_RECTIFY_WORKING_DAYS = int(os.environ.get("YIMEN_HAZARD_RECTIFY_WORKING_DAYS", 10))
+# 保存期限: days after a case is closed before its parties' names and numbers are erased
+# (the case and its statistics stay). Per category: YIMEN_RETENTION_DAYS_BY_CATEGORY as JSON,
+# e.g. {"staff_complaint": 1825}.
+YIMEN_RETENTION_DAYS = int(os.environ.get("YIMEN_RETENTION_DAYS", 3 * 365))
+YIMEN_RETENTION_DAYS_BY_CATEGORY = json.loads(
+    os.environ.get("YIMEN_RETENTION_DAYS_BY_CATEGORY", "{}")
+)
 # How many matters at one address or map point in a period make a repeated place (hotspot).
 YIMEN_HOTSPOT_MIN_REPEATS = int(os.environ.get("YIMEN_HOTSPOT_MIN_REPEATS", 3))
 YIMEN_PUBLIC_STATS_MIN_COUNT = int(os.environ.get("YIMEN_PUBLIC_STATS_MIN_COUNT", 5))

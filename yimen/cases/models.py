@@ -220,6 +220,8 @@ class Party(models.Model):
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     id_number = models.CharField(_("ID number"), max_length=32, blank=True)
+    # Set when the retention period ran out and the name and numbers were erased.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     # The audit log files a view of a party's full data under the case's jurisdiction.
     scope_path = "case__jurisdiction__path"
