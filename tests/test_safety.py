@@ -22,7 +22,7 @@ from PIL import Image
 
 from yimen.audit.models import Event
 from yimen.cases.workflow import Invalid, NotAllowed
-from yimen.notices.models import Notification, NoticeKind
+from yimen.notices.models import NoticeKind, Notification
 from yimen.org.models import Role
 from yimen.safety import rules, services
 from yimen.safety.models import (
@@ -88,8 +88,8 @@ def items_of(place):
 
 def inspection_post(place, *, failed=(), key=None, notes=None, photos=None):
     """The phone form as sent: every item passed except ``failed`` (indexes of items)."""
-    data = {"client_key": str(key or uuid.uuid4()), "inspected_at": "2026-09-24T09:30",
-            "note": "例行检查"}  # fmt: skip
+    data = {"client_key": str(key or uuid.uuid4()), "note": "例行检查",
+            "inspected_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}  # fmt: skip
     for n, item in enumerate(items_of(place)):
         data[f"item_{item.pk}"] = "fail" if n in failed else "pass"
         data[f"note_{item.pk}"] = (notes or {}).get(n, "")
@@ -117,7 +117,9 @@ def test_the_checklists_are_seeded_for_every_type_of_place(db):
     assert (Topic.FIRE, "消防通道畅通，无占用、堵塞、封闭") in crowded
     assert (Topic.CROWD, "人员密集场所限流措施落实，不超过核定人数") in crowded
     assert (Topic.EXITS, "安全出口、疏散通道畅通，未上锁、未堵塞") in crowded
-    rental_topics = set(ChecklistItem.objects.filter(place_type="rental").values_list("topic", flat=True))
+    rental_topics = set(
+        ChecklistItem.objects.filter(place_type="rental").values_list("topic", flat=True)
+    )
     assert {Topic.FIRE, Topic.GAS, Topic.ELECTRICAL, Topic.EXITS} <= rental_topics
     assert ChecklistItem.objects.filter(text__contains="灭火器").exists()
     assert ChecklistItem.objects.filter(place_type="construction", topic=Topic.SITE).exists()
@@ -238,3 +240,312 @@ def test_the_map_gets_the_visible_hazards_not_signed_off_with_a_point(sw):
         "url": f"/safety/hazards/{pinned.pk}/",
     }  # fmt: skip
     assert len(services.open_hazards_geojson(sw.director)["features"]) == 2
+
+
+# --- an inspection, its hazards, rectification, sign-off and the sweep ---------------------
+
+
+def test_two_failed_items_become_two_hazards_one_signed_off_the_other_overdue_once(
+    sw, client_for, clock
+):
+    w = sw
+    inspector = client_for(w.grid)
+    response = inspect(inspector, w.market_a, failed=(0, 2),
+                       notes={0: "消防通道堆放货物", 2: ""})  # fmt: skip
+    inspection = Inspection.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("safety:inspection", args=[inspection.pk])
+    assert inspection.inspector == w.grid
+    assert inspection.results.count() == len(items_of(w.market_a))
+    blocked, second = Hazard.objects.order_by("pk")
+    items = items_of(w.market_a)
+    assert blocked.description == f"{items[0].text}：消防通道堆放货物"
+    assert second.description == items[2].text
+    for hazard in (blocked, second):
+        assert (hazard.source, hazard.status, hazard.place) == ("inspection", "open", w.market_a)
+        assert hazard.deadline == date(2026, 10, 15)
+        assert hazard.responsible_org == "桂花市场管理有限公司"
+        assert hazard.result.inspection == inspection
+    page = inspector.get(response["Location"]).content.decode()
+    assert blocked.number in page and second.number in page
+    listing = client_for(w.safety_staff).get(reverse("safety:hazards")).content.decode()
+    assert listing.count("2026-10-15") == 2
+    w.market_a.refresh_from_db()
+    assert w.market_a.last_inspected_on == date(2026, 9, 24)
+    assert w.market_a.inspection_due_on == date(2026, 10, 24)
+    assert Event.objects.filter(action="safety.inspection.recorded").count() == 1
+    assert Event.objects.filter(action="safety.hazard.reported").count() == 2
+
+    # The market clears the passage; the grid worker records it; the safety office signs off.
+    clock(2026, 9, 30, 15, 0)
+    inspector = client_for(w.grid)  # a new day, a new sign-in
+    fixed = inspector.post(reverse("safety:hazard_action", args=[blocked.pk, "rectify"]),
+                           {"note": "货物已清走，通道畅通", "photos": photo()})  # fmt: skip
+    assert fixed.status_code == 302
+    blocked.refresh_from_db()
+    assert blocked.status == HazardStatus.RECTIFIED
+    assert blocked.photos.filter(stage="rectified").count() == 1
+    # A grid worker may not sign off; the safety office may.
+    url = reverse("safety:hazard_action", args=[blocked.pk, "reinspect"])
+    assert inspector.post(url, {"outcome": "pass"}).status_code == 403
+    assert (
+        client_for(w.safety_staff).post(url, {"outcome": "pass", "note": "复查合格"}).status_code
+        == 302
+    )
+    blocked.refresh_from_db()
+    assert (blocked.status, blocked.signed_off_by) == (HazardStatus.SIGNED_OFF, w.safety_staff)
+    assert list(blocked.events.values_list("action", flat=True)) == [
+        "reported", "rectified", "signed_off"]  # fmt: skip
+
+    # On the deadline day nothing is overdue; the day after, the open one is, once.
+    run_sweep(date(2026, 10, 15))
+    assert not Notification.objects.filter(kind=NoticeKind.RECTIFICATION_OVERDUE).exists()
+    run_sweep(date(2026, 10, 16))
+    run_sweep(date(2026, 10, 16))
+    run_sweep(date(2026, 10, 19))
+    [notice] = Notification.objects.filter(kind=NoticeKind.RECTIFICATION_OVERDUE)
+    assert notice.recipient == w.safety_staff
+    assert second.number in notice.message and "2026-10-15" in notice.message
+    assert notice.link == reverse("safety:hazard", args=[second.pk])
+    assert Event.objects.filter(action="safety.rectifications.overdue").count() == 1
+
+    # The desk and the landing page show it, linked to the list of overdue hazards.
+    clock(2026, 10, 16, 9, 0)
+    desk = client_for(w.supervisor).get(reverse("supervision:desk")).content.decode()
+    assert 'id="rectifications"' in desk and "?show=overdue" in desk
+    overdue_list = client_for(w.director).get(reverse("safety:hazards") + "?show=overdue")
+    assert [h.pk for h in overdue_list.context["page"].object_list] == [second.pk]
+    landing = client_for(w.safety_staff).get(reverse("safety:index"))
+    assert landing.context["overdue_count"] == 1
+
+
+def test_a_failed_reinspection_reopens_with_the_same_deadline(sw, client_for):
+    hazard = patrol_hazard(sw)
+    services.record_rectification(hazard, actor=sw.grid, note="已加盖临时井盖")
+    with pytest.raises(Invalid):
+        services.reinspect(hazard, actor=sw.safety_staff, passed=False, note="")
+    hazard = services.reinspect(hazard, actor=sw.safety_staff, passed=False, note="临时井盖不稳固")
+    assert (hazard.status, hazard.deadline) == (HazardStatus.OPEN, date(2026, 10, 15))
+    assert hazard.signed_off_at is None
+    with pytest.raises(NotAllowed):
+        services.reinspect(hazard, actor=sw.director, passed=True)
+
+
+def test_a_rectified_hazard_not_signed_off_is_overdue_too(sw):
+    hazard = patrol_hazard(sw)
+    services.record_rectification(hazard, actor=sw.grid, note="已修复")
+    run_sweep(date(2026, 10, 16))
+    assert Notification.objects.filter(kind=NoticeKind.RECTIFICATION_OVERDUE).count() == 1
+
+
+def test_a_hazard_from_the_field_reaches_the_safety_office(sw, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        hazard = patrol_hazard(sw)
+    [notice] = Notification.objects.filter(kind=NoticeKind.HAZARD_REPORTED)
+    assert notice.recipient == sw.safety_staff and hazard.number in notice.message
+    with django_capture_on_commit_callbacks(execute=True):
+        patrol_hazard(sw, actor=sw.safety_staff)  # found by the office itself: nobody told
+    assert Notification.objects.filter(kind=NoticeKind.HAZARD_REPORTED).count() == 1
+
+
+# --- the phone form -------------------------------------------------------------------------
+
+
+def test_a_form_sent_twice_with_one_key_makes_one_inspection(sw, client_for):
+    client, key = client_for(sw.grid), uuid.uuid4()
+    first = inspect(client, sw.market_a, failed=(1,), key=key)
+    again = inspect(client, sw.market_a, failed=(1,), key=key)
+    inspection = Inspection.objects.get()
+    assert (
+        first["Location"] == again["Location"] == reverse("safety:inspection", args=[inspection.pk])
+    )
+    assert Hazard.objects.count() == 1
+    assert inspection.client_key == key
+
+
+def test_the_form_carries_a_fresh_key_and_works_offline(sw, client_for):
+    page = client_for(sw.grid).get(reverse("safety:inspect", args=[sw.market_a.pk]))
+    html = page.content.decode()
+    assert "data-offline" in html and "js/offline-form.js" in html
+    key = page.context["form"].initial["client_key"]
+    assert isinstance(key, uuid.UUID) and f'value="{key}"' in html
+    second = client_for(sw.grid).get(reverse("safety:inspect", args=[sw.market_a.pk]))
+    assert second.context["form"].initial["client_key"] != key
+
+
+def test_a_file_that_is_not_a_photo_is_refused_and_what_was_typed_is_kept(sw, client_for):
+    fake = SimpleUploadedFile("灭火器.jpg", b"MZ\x90\x00 not an image", content_type="image/jpeg")
+    response = inspect(client_for(sw.grid), sw.market_a, failed=(0,),
+                       notes={0: "灭火器压力不足"}, photos={0: fake})  # fmt: skip
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "灭火器.jpg is not a photo, PDF or Office document." in html
+    assert 'value="灭火器压力不足"' in html
+    assert "例行检查" in html
+    first = items_of(sw.market_a)[0]
+    assert response.context["form"][f"item_{first.pk}"].value() == "fail"
+    assert not Inspection.objects.exists() and not Hazard.objects.exists()
+
+
+def test_a_photo_on_a_passed_item_is_kept_with_the_result(sw, client_for):
+    png = SimpleUploadedFile("出口.png", photo_bytes(size=(400, 300), fmt="PNG"))
+    inspect(client_for(sw.grid), sw.market_a, photos={1: png})
+    stored = Photo.objects.get()
+    assert stored.result.passed and stored.hazard is None
+    response = client_for(sw.director).get(reverse("safety:photo", args=[stored.pk]))
+    assert response["Content-Type"] == "image/jpeg"
+    with Image.open(io.BytesIO(b"".join(response.streaming_content))) as image:
+        assert image.format == "JPEG"
+
+
+def test_every_item_must_be_answered(sw, client_for):
+    data = inspection_post(sw.market_a)
+    del data[f"item_{items_of(sw.market_a)[3].pk}"]
+    response = client_for(sw.grid).post(reverse("safety:inspect", args=[sw.market_a.pk]), data)
+    assert response.status_code == 400 and "Pass or fail?" in response.content.decode()
+    assert not Inspection.objects.exists()
+
+
+def test_who_may_inspect(sw, client_for):
+    url = reverse("safety:inspect", args=[sw.market_a.pk])
+    assert client_for(sw.desk).get(url).status_code == 403
+    assert client_for(sw.safety_staff).get(url).status_code == 200
+    assert client_for(sw.director).get(url).status_code == 200
+
+
+# --- the places register --------------------------------------------------------------------
+
+
+def test_a_place_is_due_until_inspected_and_again_after_its_frequency(sw, client_for, clock):
+    client = client_for(sw.safety_staff)
+    due = client.get(reverse("safety:places") + "?due=on").context["page"].object_list
+    assert {p.pk for p in due} == {sw.market_a.pk, sw.market_b.pk}
+    inspect(client, sw.market_a)
+    assert [p.pk for p in client.get(reverse("safety:index")).context["due"]] == [sw.market_b.pk]
+    clock(2026, 10, 24, 9, 0)  # thirty days on
+    client = client_for(sw.safety_staff)
+    assert sw.market_a.pk in {p.pk for p in client.get(reverse("safety:index")).context["due"]}
+
+
+def test_the_safety_office_adds_and_edits_places_and_grid_workers_only_read(sw, client_for):
+    data = {"name": "青石加油站", "place_type": "hazardous", "address": "青石大道88号",
+            "jurisdiction": sw.grid_a1.pk, "latitude": "30.01", "longitude": "120.02",
+            "organisation": "中石化青石加油站", "contact_name": "站长", "contact_phone": "0571-1",
+            "inspection_days": "15", "is_active": "on"}  # fmt: skip
+    assert client_for(sw.grid).get(reverse("safety:place_new")).status_code == 403
+    assert client_for(sw.grid).post(reverse("safety:place_new"), data).status_code == 403
+    assert client_for(sw.grid).get(reverse("safety:places")).status_code == 200
+    created = client_for(sw.safety_staff).post(reverse("safety:place_new"), data)
+    place = Place.objects.get(name="青石加油站")
+    assert created["Location"] == reverse("safety:place", args=[place.pk])
+    assert Event.objects.filter(action="safety.place.created", object_id=str(place.pk)).exists()
+    place.last_inspected_on = date(2026, 9, 20)
+    place.save()
+    edited = client_for(sw.director).post(reverse("safety:place_edit", args=[place.pk]),
+                                          data | {"inspection_days": "7"})  # fmt: skip
+    assert edited.status_code == 302
+    place.refresh_from_db()
+    assert place.inspection_due_on == date(2026, 9, 27)
+    event = Event.objects.get(action="safety.place.updated")
+    assert event.changes["inspection_days"] == [15, 7]
+    refused = client_for(sw.admin_b).post(reverse("safety:place_new"), data)  # A's grid
+    assert refused.status_code == 400
+    assert Place.objects.filter(name="青石加油站").count() == 1
+
+
+def test_the_list_filters_by_type_and_grid(sw, client_for):
+    Place.objects.create(name="桂花新苑出租楼", place_type=PlaceType.RENTAL, address="桂花新苑5幢",
+                         jurisdiction=sw.grid_a1, organisation="房东委托物业")  # fmt: skip
+    client = client_for(sw.director)
+    rental = client.get(reverse("safety:places") + "?place_type=rental").context["page"]
+    assert [p.name for p in rental.object_list] == ["桂花新苑出租楼"]
+    grid_b = client.get(reverse("safety:places") + f"?grid={sw.grid_b1.pk}").context["page"]
+    assert [p.name for p in grid_b.object_list] == ["柳岸小商品市场"]
+
+
+# --- another community sees nothing ----------------------------------------------------------
+
+
+def test_community_b_can_neither_see_nor_count_community_as_safety_records(sw, client_for):
+    w = sw
+    inspect(client_for(w.grid), w.market_a, failed=(0,), photos={0: photo()})
+    inspection, hazard, picture = (
+        Inspection.objects.get(),
+        Hazard.objects.get(),
+        Photo.objects.get(),
+    )
+    other = client_for(w.desk_b)
+    for url in (
+        reverse("safety:place", args=[w.market_a.pk]),
+        reverse("safety:place_edit", args=[w.market_a.pk]),
+        reverse("safety:inspect", args=[w.market_a.pk]),
+        reverse("safety:inspection", args=[inspection.pk]),
+        reverse("safety:hazard", args=[hazard.pk]),
+        reverse("safety:photo", args=[picture.pk]),
+    ):
+        assert other.get(url).status_code == 404, url
+    assert other.post(reverse("safety:hazard_action", args=[hazard.pk, "rectify"]),
+                      {"note": "x"}).status_code == 404  # fmt: skip
+    inspector_b = client_for(UserFactory(username="grid_b", role=Role.GRID, jurisdiction=w.grid_b1))
+    assert inspect(inspector_b, w.market_a).status_code == 404
+    assert Inspection.objects.count() == 1
+
+    places = other.get(reverse("safety:places")).context["page"].object_list
+    assert [p.pk for p in places] == [w.market_b.pk]
+    assert other.get(reverse("safety:hazards") + "?show=all").context["page"].paginator.count == 0
+    landing = other.get(reverse("safety:index")).context
+    assert (landing["hazard_count"], landing["overdue_count"]) == (0, 0)
+    assert [p.pk for p in landing["due"]] == [w.market_b.pk]
+    assert services.open_hazards_geojson(w.desk_b)["features"] == []
+    for code in ("inspections", "hazards"):
+        sheet = sheet_rows(other.get(f"/ledgers/{code}/export.xlsx", SEPTEMBER))
+        assert sheet == [], code
+    run_sweep(date(2026, 10, 16))
+    assert not Notification.objects.filter(recipient=w.desk_b).exists()
+    desk = other.get(reverse("supervision:desk")).content.decode()
+    assert 'id="rectifications"' not in desk
+
+
+# --- the registers -------------------------------------------------------------------------
+
+
+def sheet_rows(response):
+    """The data rows of an exported register (below its title and header lines)."""
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = next(n for n, row in enumerate(rows) if row and row[0] in (
+        "Inspection number", "Hazard number"))  # fmt: skip
+    return [row for row in rows[header + 1 :] if any(v not in (None, "") for v in row)]
+
+
+def test_the_registers_export_one_row_per_inspection_and_per_hazard(sw, client_for, clock):
+    w = sw
+    client = client_for(w.grid)
+    inspect(client, w.market_a, failed=(0, 2))
+    clock(2026, 9, 28, 10, 0)
+    client = client_for(w.grid)
+    inspect(client, w.market_a)
+    patrol_hazard(w)
+    clock(2026, 10, 8, 10, 0)
+    patrol_hazard(w)  # October: outside the period
+    reader = client_for(w.director)
+
+    inspections = sheet_rows(reader.get("/ledgers/inspections/export.xlsx", SEPTEMBER))
+    assert len(inspections) == 2
+    first = inspections[0]
+    assert first[2:9] == ["桂花农贸市场", PlaceType.CROWDED.label, "桂花一网格", str(w.grid),
+                          len(items_of(w.market_a)), 2, "、".join(
+                              Hazard.objects.filter(source="inspection").order_by("pk")
+                              .values_list("number", flat=True))]  # fmt: skip
+    assert inspections[1][7] == 0
+
+    hazards = sheet_rows(reader.get("/ledgers/hazards/export.xlsx", SEPTEMBER))
+    assert len(hazards) == 3
+    assert [row[5] for row in hazards] == ["Inspection", "Inspection", "Patrol"]
+    open_only = sheet_rows(
+        reader.get("/ledgers/hazards/export.xlsx", SEPTEMBER | {"status": "open"})
+    )
+    assert len(open_only) == 3
+    assert reader.get("/ledgers/hazards/", SEPTEMBER).status_code == 200
+    assert reader.get("/ledgers/inspections/print/", SEPTEMBER).status_code == 200

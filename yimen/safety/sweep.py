@@ -39,11 +39,14 @@ def remind_overdue_rectifications(today: date, now: datetime) -> int:
     overdue = Hazard.objects.filter(status__in=OUTSTANDING, deadline__lt=today).exclude(
         Exists(alerted)
     )
+    candidates = list(overdue.values_list("pk", "deadline"))
+    if not candidates:
+        return 0  # the usual day: one query
     batch = uuid.uuid4()
     HazardAlert.objects.bulk_create(
         [
             HazardAlert(hazard_id=pk, deadline=deadline, batch=batch, created_at=now)
-            for pk, deadline in overdue.values_list("pk", "deadline")
+            for pk, deadline in candidates
         ],
         ignore_conflicts=True,
     )

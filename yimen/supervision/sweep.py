@@ -15,8 +15,9 @@
 
 The number of statements grows with the units and people told, never with the cases.
 Notification rows are written in the sweep's transaction; e-mails and webhooks go out after
-it commits (``yimen.notices``). Meeting tasks due soon or overdue are told to their owners
-in the same transaction (``yimen.meetings.sweep``). Last, closed cases past retention are
+it commits (``yimen.notices``). Meeting tasks due soon or overdue are told to their owners,
+and overdue hazard rectifications to the safety office, in the same transaction
+(``yimen.meetings.sweep``, ``yimen.safety.sweep``). Last, closed cases past retention are
 archived.
 """
 
@@ -40,6 +41,7 @@ from yimen.meetings.sweep import remind_task_owners
 from yimen.notices.services import notify, notify_unit
 from yimen.org.models import Jurisdiction, Role, Unit, User
 from yimen.org.scoping import path_and_ancestors
+from yimen.safety.sweep import remind_overdue_rectifications
 
 from .models import AlertKind, DeadlineAlert, ProgressRequest, SweepRun
 from .windows import Window, current_window
@@ -93,6 +95,7 @@ def run_sweep(today: date | None = None, now: datetime | None = None) -> SweepRe
         counts["progress_missing"] = _flag_missing_reports(run, today, now, digests)
         notified = digests.send(run)
         notified += remind_task_owners(window, now)
+        notified += remind_overdue_rectifications(today, now)
         if any(counts.values()):
             record(
                 "supervision.sweep.raised",

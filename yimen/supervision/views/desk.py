@@ -26,6 +26,7 @@ from yimen.cases.views.lists import decorate
 from yimen.emergency.services import awaiting_report
 from yimen.org.permissions import require, staff
 from yimen.org.scoping import get_for_user_or_404
+from yimen.safety.queries import overdue_rectifications
 
 from ..forms import DeskFilterForm
 from ..models import SweepRun
@@ -90,6 +91,7 @@ def _render(
         "last_run": SweepRun.objects.filter(finished_at__isnull=False).first(),
         "error": error,
         "incidents_awaiting": awaiting_report(user),
+        "overdue_rectifications": overdue_rectifications(user, today),
     }
     return render(request, "supervision/desk.html", context, status=error.status if error else 200)
 
