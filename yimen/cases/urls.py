@@ -1,4 +1,4 @@
-from .views import detail, documents, intake, lists, rules
+from .views import access, detail, documents, intake, lists, rules
 
 app_name = "cases"
 urlpatterns = [
@@ -7,4 +7,5 @@ urlpatterns = [
     *detail.urlpatterns,
     *documents.urlpatterns,
     *rules.urlpatterns,
+    *access.urlpatterns,
 ]
