@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
@@ -36,7 +39,8 @@ from yimen.safety.models import (
     Topic,
 )
 from yimen.supervision.sweep import run_sweep
-from yimen.workdays.services import load_calendar
+from yimen.workdays.models import CalendarYear, SpecialDay
+from yimen.workdays.services import load_calendar, schedule_changed
 
 from .factories import UserFactory
 from .portal_support import photo, photo_bytes
@@ -549,3 +553,82 @@ def test_the_registers_export_one_row_per_inspection_and_per_hazard(sw, client_f
     assert len(open_only) == 3
     assert reader.get("/ledgers/hazards/", SEPTEMBER).status_code == 200
     assert reader.get("/ledgers/inspections/print/", SEPTEMBER).status_code == 200
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def test_the_pages_open_for_staff_and_send_visitors_to_sign_in(sw, client_for):
+    w = sw
+    inspect(client_for(w.grid), w.market_a, failed=(0,), photos={0: photo()})
+    inspection, hazard = Inspection.objects.get(), Hazard.objects.get()
+    pages = [
+        reverse("safety:index"), reverse("safety:places"), reverse("safety:hazards"),
+        reverse("safety:place", args=[w.market_a.pk]), reverse("safety:hazard_new"),
+        reverse("safety:inspection", args=[inspection.pk]),
+        reverse("safety:hazard", args=[hazard.pk]),
+    ]  # fmt: skip
+    for user in (w.director, w.grid, w.safety_staff, w.supervisor):
+        client = client_for(user)
+        for url in pages:
+            assert client.get(url).status_code == 200, (user, url)
+    for url in pages:
+        assert client_for(w.director).get(url).status_code == 200
+        assert Client().get(url).status_code == 302
+    html = client_for(w.grid).get(reverse("safety:hazard", args=[hazard.pk])).content.decode()
+    assert "Record the rectification" in html and "Re-inspect" not in html
+    assert reverse("safety:photo", args=[Photo.objects.get().pk]) in html
+
+
+def test_a_hazard_reported_at_the_office_and_handed_to_another_organisation(sw, client_for):
+    client = client_for(sw.safety_staff)
+    response = client.post(reverse("safety:hazard_new"), {
+        "jurisdiction": sw.grid_a1.pk, "place": sw.market_a.pk,
+        "description": "群众来电：市场二楼配电箱冒烟", "responsible_org": "",
+    })  # fmt: skip
+    hazard = Hazard.objects.get()
+    assert response["Location"] == reverse("safety:hazard", args=[hazard.pk])
+    assert (hazard.source, hazard.responsible_org) == ("report", "桂花市场管理有限公司")
+    url = reverse("safety:hazard_action", args=[hazard.pk, "reassign"])
+    assert client_for(sw.grid).post(url, {"responsible_org": "供电所"}).status_code == 403
+    assert client.post(url, {"responsible_org": "青石供电所"}).status_code == 302
+    hazard.refresh_from_db()
+    assert hazard.responsible_org == "青石供电所"
+    event = Event.objects.get(action="safety.hazard.reassigned")
+    assert event.changes == {"responsible_org": ["桂花市场管理有限公司", "青石供电所"]}
+    refused = client_for(sw.desk_b).post(reverse("safety:hazard_new"), {
+        "jurisdiction": sw.grid_b1.pk, "place": sw.market_a.pk, "description": "x"})  # fmt: skip
+    assert refused.status_code == 400 and Hazard.objects.count() == 1
+
+
+def test_a_provisional_deadline_is_counted_again_when_the_year_is_published(sw, clock):
+    clock(2026, 12, 24, 10, 0)  # 2027's holidays are not published yet
+    hazard = patrol_hazard(sw)
+    assert (hazard.deadline, hazard.deadline_provisional) == (date(2027, 1, 7), True)
+    SpecialDay.objects.create(date=date(2027, 1, 1), is_working=False, name="元旦", source="admin")
+    CalendarYear.objects.create(year=2027, source="admin")
+    schedule_changed.send(sender=CalendarYear, year=2027)
+    hazard.refresh_from_db()
+    assert (hazard.deadline, hazard.deadline_provisional) == (date(2027, 1, 8), False)
+    assert hazard.events.last().action == "deadline_recomputed"
+    assert Event.objects.get(action="safety.hazard.deadline_recomputed").changes == {
+        "deadline": ["2027-01-07", "2027-01-08"], "provisional": False}  # fmt: skip
+
+
+# --- query counts ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["safety:index", "safety:places", "safety:hazards"])
+def test_a_list_costs_the_same_queries_for_3_rows_as_for_20(sw, client_for, url):
+    def queries_with(n):
+        while Hazard.objects.count() < n:
+            place = Place.objects.create(name=f"场所{Hazard.objects.count()}", address="x",
+                                         place_type="other", jurisdiction=sw.grid_a1,
+                                         organisation="某公司")  # fmt: skip
+            patrol_hazard(sw, place=place)
+        client = client_for(sw.director)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(url)).status_code == 200
+        return len(queries)
+
+    assert queries_with(3) == queries_with(20)

@@ -20,7 +20,7 @@ from .forms import grid_field, within
 from .models import Hazard, HazardStatus, Inspection, InspectionResult, PlaceType
 
 
-class InspectionFilterForm(forms.Form):
+class InspectionRegisterFilter(forms.Form):
     place_type = forms.ChoiceField(label=_("Type of place"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -71,14 +71,14 @@ INSPECTION_REGISTER = register(
         ),
         rows=inspection_rows,
         allowed=staff,
-        filter_form=InspectionFilterForm,
+        filter_form=InspectionRegisterFilter,
         link=lambda i: reverse("safety:inspection", args=[i.pk]),
         position=60,
     )
 )
 
 
-class HazardFilterForm(forms.Form):
+class HazardRegisterFilter(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -121,7 +121,7 @@ HAZARD_REGISTER = register(
         ),
         rows=hazard_rows,
         allowed=staff,
-        filter_form=HazardFilterForm,
+        filter_form=HazardRegisterFilter,
         link=lambda h: reverse("safety:hazard", args=[h.pk]),
         position=61,
     )
