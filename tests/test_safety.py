@@ -211,6 +211,9 @@ def test_report_hazard_makes_an_open_audited_hazard_with_the_default_deadline(sw
 def test_report_hazard_takes_an_organisation_and_a_source(sw):
     hazard = patrol_hazard(sw, responsible_org="桂花物业", source="report")
     assert (hazard.responsible_org, hazard.source, hazard.place) == ("桂花物业", "report", None)
+    at_market = patrol_hazard(sw, actor=sw.director, jurisdiction=sw.community_a,
+                              place=sw.market_a)  # fmt: skip
+    assert at_market.jurisdiction == sw.grid_a1  # the place's own grid
 
 
 def test_report_hazard_refuses_what_it_must(sw):
@@ -218,6 +221,8 @@ def test_report_hazard_refuses_what_it_must(sw):
         patrol_hazard(sw, jurisdiction=sw.grid_b1)
     with pytest.raises(NotAllowed):
         patrol_hazard(sw, place=sw.market_b)
+    with pytest.raises(Invalid):  # a place in B named under a grid of A
+        patrol_hazard(sw, actor=sw.director, place=sw.market_b)
     with pytest.raises(Invalid):
         patrol_hazard(sw, description="  ")
     with pytest.raises(Invalid):
@@ -632,3 +637,17 @@ def test_a_list_costs_the_same_queries_for_3_rows_as_for_20(sw, client_for, url)
         return len(queries)
 
     assert queries_with(3) == queries_with(20)
+
+
+def test_the_steps_refuse_a_hazard_outside_the_actors_jurisdiction(sw):
+    hazard = patrol_hazard(sw)
+    grid_b = UserFactory(username="grid_b", role=Role.GRID, jurisdiction=sw.grid_b1)
+    with pytest.raises(NotAllowed):
+        services.record_rectification(hazard, actor=grid_b, note="已修复")
+    services.record_rectification(hazard, actor=sw.grid, note="已修复")
+    safety_b = UserFactory(username="safety_b", role=Role.UNIT, jurisdiction=sw.community_b,
+                           unit=sw.safety)  # fmt: skip
+    with pytest.raises(NotAllowed):
+        services.reinspect(hazard, actor=safety_b, passed=True)
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.RECTIFIED

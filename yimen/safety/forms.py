@@ -23,13 +23,18 @@ from .services import ItemCheck
 PASS, FAIL = "pass", "fail"
 
 
-def grid_field(user: Any, label: Any, required: bool) -> forms.ModelChoiceField:
-    field = forms.ModelChoiceField(
-        label=label, queryset=Jurisdiction.objects.for_user(user), required=required,
-        empty_label=_("all") if not required else "---------",
-    )  # fmt: skip
+def scope_grids(field: forms.ModelChoiceField, user: Any) -> None:
+    """A jurisdiction choice among the user's own nodes, indented as the tree."""
+    field.queryset = Jurisdiction.objects.for_user(user)
     field.label_from_instance = lambda node: f"{'· ' * node.depth}{node.name}"
-    return field
+
+
+def grid_filter() -> forms.ModelChoiceField:
+    """A filter's grid field; ``scope_grids`` gives it its choices."""
+    return forms.ModelChoiceField(
+        label=_("Grid"), queryset=Jurisdiction.objects.none(), required=False,
+        empty_label=_("all"),
+    )  # fmt: skip
 
 
 def _coordinate(label: Any, limit: int) -> forms.DecimalField:
@@ -51,10 +56,9 @@ class PlaceForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"] = grid_field(user, _("Grid"), required=True)
+        scope_grids(self.fields["jurisdiction"], user)
         if not self.instance.pk:
             self.initial.setdefault("jurisdiction", user.jurisdiction_id)
-        self.fields["inspection_days"].min_value = 1
         self.fields["inspection_days"].widget.attrs["min"] = 1
 
     def clean_inspection_days(self) -> int:
@@ -71,14 +75,14 @@ def within(rows: QuerySet, lookup: str, node: Jurisdiction | None) -> QuerySet:
 
 class PlaceFilterForm(forms.Form):
     place_type = forms.ChoiceField(label=_("Type of place"), required=False)
-    grid = forms.ModelChoiceField(label=_("Grid"), queryset=None, required=False)
+    grid = grid_filter()
     due = forms.BooleanField(label=_("Inspection due"), required=False)
     inactive = forms.BooleanField(label=_("Include inactive places"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["place_type"].choices = [("", _("all")), *PlaceType.choices]
-        self.fields["grid"] = grid_field(user, _("Grid"), required=False)
+        scope_grids(self.fields["grid"], user)
 
     def apply(self, places: QuerySet, today: Any) -> QuerySet:
         data = self.cleaned_data
@@ -97,7 +101,7 @@ SHOW_OUTSTANDING, SHOW_OVERDUE, SHOW_ALL = "outstanding", "overdue", "all"
 
 class HazardFilterForm(forms.Form):
     show = forms.ChoiceField(label=_("Show"), required=False)
-    grid = forms.ModelChoiceField(label=_("Grid"), queryset=None, required=False)
+    grid = grid_filter()
     source = forms.ChoiceField(label=_("Found by"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -108,7 +112,7 @@ class HazardFilterForm(forms.Form):
             *HazardStatus.choices,
             (SHOW_ALL, _("All")),
         ]
-        self.fields["grid"] = grid_field(user, _("Grid"), required=False)
+        scope_grids(self.fields["grid"], user)
         self.fields["source"].choices = [("", _("all")), *Source.choices]
 
     def apply(self, hazards: QuerySet, today: Any) -> QuerySet:
@@ -175,7 +179,7 @@ class InspectionForm(forms.Form):
 class HazardReportForm(forms.Form):
     """A hazard reported to the office (a resident's call, a letter): where and what."""
 
-    jurisdiction = forms.ModelChoiceField(label=_("Grid"), queryset=None)
+    jurisdiction = forms.ModelChoiceField(label=_("Grid"), queryset=Jurisdiction.objects.none())
     place = forms.ModelChoiceField(label=_("Place (if registered)"), queryset=None, required=False)
     description = forms.CharField(label=_("Description"), max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
@@ -189,7 +193,7 @@ class HazardReportForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"] = grid_field(user, _("Grid"), required=True)
+        scope_grids(self.fields["jurisdiction"], user)
         self.fields["jurisdiction"].initial = user.jurisdiction_id
         self.fields["place"].queryset = Place.objects.for_user(user).filter(is_active=True)
 

@@ -16,17 +16,18 @@ from yimen.ledgers.registry import Column, Kind, Ledger, local_date, register
 from yimen.org.permissions import staff
 from yimen.periods import Period
 
-from .forms import grid_field, within
+from .forms import grid_filter, scope_grids, within
 from .models import Hazard, HazardStatus, Inspection, InspectionResult, PlaceType
 
 
 class InspectionRegisterFilter(forms.Form):
     place_type = forms.ChoiceField(label=_("Type of place"), required=False)
+    grid = grid_filter()
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["place_type"].choices = [("", _("all")), *PlaceType.choices]
-        self.fields["grid"] = grid_field(user, _("Grid"), required=False)
+        scope_grids(self.fields["grid"], user)
 
 
 def inspection_rows(user: Any, period: Period, filters: dict[str, Any]) -> QuerySet[Inspection]:
@@ -80,11 +81,12 @@ INSPECTION_REGISTER = register(
 
 class HazardRegisterFilter(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
+    grid = grid_filter()
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("all")), *HazardStatus.choices]
-        self.fields["grid"] = grid_field(user, _("Grid"), required=False)
+        scope_grids(self.fields["grid"], user)
 
 
 def hazard_rows(user: Any, period: Period, filters: dict[str, Any]) -> QuerySet[Hazard]:

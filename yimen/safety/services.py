@@ -219,8 +219,8 @@ def report_hazard(
     """
     if not rules.sees(actor, jurisdiction):
         raise NotAllowed(_("Choose a place inside your jurisdiction."))
-    if place is not None and not Place.objects.for_user(actor).filter(pk=place.pk).exists():
-        raise NotAllowed(_("This place is outside your jurisdiction."))
+    if place is not None:
+        jurisdiction = _place_node(actor, place, jurisdiction)
     if source not in Source.values:
         raise Invalid(_("Unknown source of a hazard: %(source)s.") % {"source": source})
     description = _required(description, "description", _("Describe the hazard."))
@@ -234,6 +234,17 @@ def report_hazard(
         )
         transaction.on_commit(lambda: _tell_safety_office([hazard], actor))
     return hazard
+
+
+def _place_node(actor: Any, place: Place, jurisdiction: Jurisdiction) -> Jurisdiction:
+    """A hazard at a registered place is filed under the place's own node, which must lie
+    inside the one named: a hazard never shows a place to those who do not serve it."""
+    if not Place.objects.for_user(actor).filter(pk=place.pk).exists():
+        raise NotAllowed(_("This place is outside your jurisdiction."))
+    if not place.jurisdiction.path.startswith(jurisdiction.path):
+        message = _("This place is not in the grid chosen.")
+        raise Invalid(message, fields={"place": message})
+    return place.jurisdiction
 
 
 def open_hazards_geojson(user: Any) -> dict[str, Any]:
@@ -384,8 +395,12 @@ def _inspected(place: Place, day: date) -> None:
 # --- rectification ------------------------------------------------------------------------------
 
 
-def _locked(hazard: Hazard) -> Hazard:
-    return Hazard.objects.select_for_update().select_related("jurisdiction").get(pk=hazard.pk)
+def _locked(hazard: Hazard, actor: Any) -> Hazard:
+    """The hazard's row, locked, if the actor serves its place (fails closed)."""
+    hazard = Hazard.objects.select_for_update().select_related("jurisdiction").get(pk=hazard.pk)
+    if not rules.sees(actor, hazard.jurisdiction):
+        raise NotAllowed(_("This hazard is outside your jurisdiction."))
+    return hazard
 
 
 def _move(hazard: Hazard, target: str) -> str:
@@ -411,7 +426,7 @@ def record_rectification(
     note = _required(note, "note", _("Say what the organisation did."))
     files = reencoded(photos)
     with transaction.atomic():
-        hazard = _locked(hazard)
+        hazard = _locked(hazard, actor)
         before = _move(hazard, HazardStatus.RECTIFIED)
         hazard.rectified_at, hazard.rectification_note = timezone.now(), note
         hazard.save(update_fields=["status", "rectified_at", "rectification_note"])
@@ -434,7 +449,7 @@ def reinspect(
         note = _required(note, "note", _("Say what is still wrong."))
     files = reencoded(photos)
     with transaction.atomic():
-        hazard = _locked(hazard)
+        hazard = _locked(hazard, actor)
         before = _move(hazard, HazardStatus.SIGNED_OFF if passed else HazardStatus.OPEN)
         fields = ["status"]
         if passed:
@@ -453,7 +468,7 @@ def reassign(hazard: Hazard, *, actor: Any, responsible_org: str) -> Hazard:
     if not rules.may_reassign(actor):
         raise NotAllowed(_("Only the safety office or the director changes who answers."))
     org = _required(responsible_org, "responsible_org", _("Name the responsible organisation."))
-    hazard = _locked(hazard)
+    hazard = _locked(hazard, actor)
     if hazard.status == HazardStatus.SIGNED_OFF:
         raise WorkflowError(_("This hazard is signed off."))
     before_org, hazard.responsible_org = hazard.responsible_org, org
