@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
@@ -309,6 +311,33 @@ def test_the_overview_flags_grids_without_a_recent_patrol(fw, client_for, settin
     page = client_for(fw.desk).get(reverse("fieldwork:index")).content.decode()
     assert "1 grid had no patrol in the last 7 days." in page  # CA-02; CB-01 is not theirs
     assert "柳岸一网格" not in page
+
+
+def test_the_overview_and_the_map_layers_cost_the_same_queries_for_more_grids(fw, client_for):
+    client = client_for(fw.director)
+
+    def more_grids(numbers):
+        for n in numbers:
+            grid = JurisdictionFactory(code=f"CA-0{n}", level=Level.GRID, parent=fw.community_a,
+                                       polygon=square(120.0, 30.06, 120.01, 30.07))  # fmt: skip
+            worker = UserFactory(role=Role.GRID, jurisdiction=grid)
+            services.assign_worker(grid, actor=fw.director, worker=worker)
+            found = services.NewFinding(
+                "问题", "30.065", "120.005", becomes=services.Becomes.CASE, category=fw.neighbour
+            )
+            log(fw, actor=worker, grid=grid, findings=[found])
+
+    def cost(name):
+        client.get(reverse(name))  # sessions and caches settle on the first request
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(name)).status_code == 200
+        return len(queries)
+
+    names = ("fieldwork:index", "fieldwork:map_grids", "fieldwork:map_cases", "fieldwork:patrols")
+    more_grids([3])
+    before = {name: cost(name) for name in names}
+    more_grids(range(4, 9))
+    assert {name: cost(name) for name in names} == before
 
 
 # --- screening campaigns ----------------------------------------------------------------
