@@ -41,6 +41,7 @@ from yimen.meetings.sweep import remind_task_owners
 from yimen.notices.services import notify, notify_unit
 from yimen.org.models import Jurisdiction, Role, Unit, User
 from yimen.org.scoping import path_and_ancestors
+from yimen.reports.reminders import remind_report_owners
 from yimen.safety.sweep import remind_overdue_rectifications
 
 from .models import AlertKind, DeadlineAlert, ProgressRequest, SweepRun
@@ -95,6 +96,7 @@ def run_sweep(today: date | None = None, now: datetime | None = None) -> SweepRe
         counts["progress_missing"] = _flag_missing_reports(run, today, now, digests)
         notified = digests.send(run)
         notified += remind_task_owners(window, now)
+        notified += remind_report_owners(today, now)
         notified += remind_overdue_rectifications(today, now)
         if any(counts.values()):
             record(
