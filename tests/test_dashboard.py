@@ -285,3 +285,11 @@ def test_the_trends_page_shows_hotspots_and_the_density_map(month, client_for):
 
 def test_dashboard_needs_a_staff_login(client):
     assert client.get("/dashboard/").status_code == 302
+
+
+def test_the_dashboard_shows_screening_coverage_against_its_target(month, client_for):
+    page = client_for(month.director).get(
+        "/dashboard/", {"start": "2026-11-01", "end": "2026-11-30"}
+    )
+    body = page.content.decode()
+    assert 'id="rate-screening_coverage"' in body and "Target 98%" in body

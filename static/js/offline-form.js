@@ -83,6 +83,9 @@
         return send(entry).then(function (response) {
           if (response.status >= 500) {
             left.push(entry);
+          } else if (response.status >= 400) {
+            // Refused (a field to correct): show the server's form, filled in as sent.
+            return show(response);
           }
         }, function () { left.push(entry); });
       });

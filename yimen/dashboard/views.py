@@ -11,16 +11,29 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from yimen.cases.models import Case, Category, Party
 from yimen.cases.presentation import masked_party
 from yimen.cases.views.lists import decorate
+from yimen.fieldwork.coverage import screening_coverage
 from yimen.org.models import Jurisdiction, Level
 from yimen.org.permissions import require, staff
 from yimen.periods import Period, presets, read_period
 
 from . import trends
-from .figures import FIGURES, Scope, by_category, by_place, counts, rates, received, weekly
+from .figures import (
+    FIGURES,
+    Rate,
+    Scope,
+    by_category,
+    by_place,
+    counts,
+    rates,
+    received,
+    targets,
+    weekly,
+)
 
 PAGE_SIZE = 50
 TILES = ("open", "due_soon", "overdue")
@@ -82,6 +95,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
          "whole_url": figure_url(rate.denominator, period)}
         for rate in rates(scope, numbers)
     ]  # fmt: skip
+    campaigns = reverse("fieldwork:campaigns")
+    coverage = Rate("screening_coverage", _("Screening coverage"), "", "",
+                    screening_coverage(request.user, period),
+                    targets().get("screening_coverage"))  # fmt: skip
+    context["rates"].append({"rate": coverage, "part_url": campaigns, "whole_url": campaigns})
     in_period = received(scope)
     per_category = by_category(in_period)
     categories = Category.objects.filter(pk__in=per_category)

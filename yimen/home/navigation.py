@@ -45,6 +45,10 @@ GROUPS: list[tuple[str | Promise, list[NavItem]]] = [
         NavItem(_("Accountability"), "accountability:index", can_view_accountability),
     ]),
     (_("Safety and field work"), [
+        NavItem(_("Grids and patrols"), "fieldwork:index", staff),
+        NavItem(_("Map"), "fieldwork:map", staff),
+        NavItem(_("Screening campaigns"), "fieldwork:campaigns", staff),
+        NavItem(_("Public safety"), "safety:index", staff),
         NavItem(_("Emergency incidents"), "emergency:index", staff),
         NavItem(_("Duty roster"), "emergency:roster", staff),
     ]),
