@@ -115,6 +115,7 @@ def test_the_production_settings_pass_the_deployment_check(tmp_path):
            "SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-check-0123456789",
            "YIMEN_VAR_DIR": str(tmp_path)}  # fmt: skip
     env.pop("YIMEN_DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests, never in production
     result = subprocess.run(  # noqa: S603 - our own manage.py
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True,

@@ -18,7 +18,8 @@ Notification rows are written in the sweep's transaction; e-mails and webhooks g
 it commits (``yimen.notices``). Meeting tasks due soon or overdue are told to their owners,
 and overdue hazard rectifications to the safety office, in the same transaction
 (``yimen.meetings.sweep``, ``yimen.safety.sweep``). Last, closed cases past retention are
-archived.
+archived, and the parties of cases ended longer ago than the retention period are
+anonymised (``yimen.cases.retention``).
 """
 
 from collections import defaultdict
@@ -35,6 +36,7 @@ from django.utils.translation import ngettext
 
 from yimen.audit.services import record
 from yimen.cases.models import Case, CaseEvent
+from yimen.cases.retention import anonymise_expired
 from yimen.cases.workflow import OPEN, archive_closed
 from yimen.cases.workflow import Status as S
 from yimen.meetings.sweep import remind_task_owners
@@ -108,6 +110,7 @@ def run_sweep(today: date | None = None, now: datetime | None = None) -> SweepRe
             )
         SweepRun.objects.filter(pk=run.pk).update(**counts)
     archived = archive_closed(now)
+    anonymise_expired(now)
     SweepRun.objects.filter(pk=run.pk).update(archived=archived, finished_at=timezone.now())
     return SweepResult(run.pk, today, **counts, archived=archived, notified=notified)
 
