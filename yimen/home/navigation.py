@@ -15,6 +15,7 @@ from yimen.ledgers.registry import ledgers_for
 from yimen.mediation.permissions import can_read_mediation_reports
 from yimen.org.models import Role
 from yimen.org.permissions import can_manage_org, can_view_audit, has_role, staff
+from yimen.reports.rules import may_use as may_use_reports
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ GROUPS: list[tuple[str | Promise, list[NavItem]]] = [
     (_("Reports and meetings"), [
         NavItem(_("Dashboard"), "dashboard:index", staff),
         NavItem(_("Ledgers"), "ledgers:index", lambda user: bool(ledgers_for(user))),
+        NavItem(_("Periodic reports"), "reports:index", may_use_reports),
         NavItem(_("Monthly meetings"), "meetings:list", staff),
         NavItem(_("Meeting tasks"), "meetings:tasks", staff),
     ]),
