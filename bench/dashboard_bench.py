@@ -29,7 +29,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
-from sweep_bench import database_url, prepare_database, setup_django  # noqa: E402
+from sweep_bench import (  # noqa: E402
+    case_insert_sql,
+    database_url,
+    pick_sql,
+    prepare_database,
+    setup_django,
+)
 
 BATCH = 250_000
 
@@ -40,11 +46,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=30, help="requests per page")
     parser.add_argument("--reuse", action="store_true", help="keep a database already built")
     return parser.parse_args()
-
-
-def _pick(values: list, salt: int) -> str:
-    array = "ARRAY[" + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in values)
-    return f"({array}])[1 + mod(i * {salt}, {len(values)})]"
 
 
 def build_cases(n: int, today: date) -> None:
@@ -68,14 +69,14 @@ def build_cases(n: int, today: date) -> None:
         "tracking_code_hash": "md5(i::text)",
         "title": "'基准事项 ' || i",
         "description": "'楼道堆放杂物，存在消防隐患，请求处理。'",
-        "category": _pick(categories, 7),
-        "channel": _pick(["visit", "call", "letter", "online", "grid"], 3),
-        "jurisdiction": _pick(places, 11),
+        "category": pick_sql(categories, 7),
+        "channel": pick_sql(["visit", "call", "letter", "online", "grid"], 3),
+        "jurisdiction": pick_sql(places, 11),
         "received_at": received,
         "status": f"CASE WHEN {closed} THEN 'closed' ELSE "
-        f"{_pick([str(s) for s in open_states], 13)} END",
-        "complexity": _pick([str(Complexity.GENERAL)], 1),
-        "lead_unit": _pick(units, 5),
+        f"{pick_sql([str(s) for s in open_states], 13)} END",
+        "complexity": pick_sql([str(Complexity.GENERAL)], 1),
+        "lead_unit": pick_sql(units, 5),
         "assigned_on": f"({today_sql} - age)",
         "deadline": f"({today_sql} - age + 10)",
         "resolved_at": f"CASE WHEN {closed} THEN {received} + (1 + floor(r2 * 15))::int "
@@ -84,26 +85,10 @@ def build_cases(n: int, today: date) -> None:
         "created_at": "now()",
         "updated_at": "now()",
     }
-    columns, expressions, params = [], [], []
-    for field in Case._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        if field.name in explicit:
-            expressions.append(explicit[field.name])
-        elif field.null:
-            expressions.append("NULL")
-        elif field.has_default() or field.blank:
-            expressions.append("%s")
-            default = field.get_default() if field.has_default() else ""
-            params.append(field.get_db_prep_save(default, connection))
-        else:
-            raise SystemExit(f"bench: no value for the new required field Case.{field.name}")
-    sql = (
-        f"INSERT INTO {Case._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 - no input
-        f"SELECT {', '.join(expressions)} FROM (SELECT i, r, random() AS r2, "
-        f"floor(random() * 365)::int AS age FROM (SELECT i, random() AS r FROM "
-        f"generate_series(%s::int, %s::int) AS i) AS s1) AS series"
+    sql, params = case_insert_sql(
+        explicit,
+        "(SELECT i, r, random() AS r2, floor(random() * 365)::int AS age FROM (SELECT i, "
+        "random() AS r FROM generate_series(%s::int, %s::int) AS i) AS s1) AS series",
     )
     director = User.objects.get(username="director").pk
     follow_ups = (
@@ -159,6 +144,7 @@ def main() -> None:
     command = f"DATABASE_URL={url} .venv/bin/python bench/dashboard_bench.py --cases {args.cases}"
     print(f"reproduce: {command}")
     kept = prepare_database(url, args.reuse)
+    os.environ["YIMEN_OTP_REQUIRED_ROLES"] = ""  # the test client signs in without a phone
     setup_django()
 
     from django.conf import settings
@@ -172,9 +158,9 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = ["*"]
     today = timezone.localdate()
+    call_command("migrate", verbosity=0)  # a kept database gets the newer migrations too
     if not kept:
         began = time.perf_counter()
-        call_command("migrate", verbosity=0)
         call_command("demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         print(f"building {args.cases:,} cases over the last year (today = {today})")
         build_cases(args.cases, today)

@@ -34,7 +34,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
-from sweep_bench import database_url, prepare_database, setup_django  # noqa: E402
+from sweep_bench import (  # noqa: E402
+    SERIES,
+    case_insert_sql,
+    database_url,
+    pick_sql,
+    prepare_database,
+    setup_django,
+)
 
 BATCH = 50_000
 PREFIX = "EX-"
@@ -55,41 +62,6 @@ def month_period(month: str):
     return month_of(date.fromisoformat(f"{month}-01"))
 
 
-def _pick(values: list, salt: int) -> str:
-    """SQL choosing one of ``values`` by the row number ``i``: a fixed, even spread."""
-    array = "ARRAY[" + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in values)
-    return f"({array}])[1 + mod(i * {salt}, {len(values)})]"
-
-
-def _insert_sql(explicit: dict[str, str]) -> tuple[str, list]:
-    """INSERT … SELECT over ``generate_series``: ``explicit`` fields, defaults for the rest."""
-    from django.db import connection
-
-    from yimen.cases.models import Case
-
-    columns, expressions, params = [], [], []
-    for field in Case._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        if field.name in explicit:
-            expressions.append(explicit[field.name])
-        elif field.null:
-            expressions.append("NULL")
-        elif field.has_default() or field.blank:
-            expressions.append("%s")
-            default = field.get_default() if field.has_default() else ""
-            params.append(field.get_db_prep_save(default, connection))
-        else:
-            raise SystemExit(f"bench: no value for the new required field Case.{field.name}")
-    sql = (
-        f"INSERT INTO {Case._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 - no input
-        f"SELECT {', '.join(expressions)} FROM "
-        f"(SELECT i, random() AS r FROM generate_series(%s::int, %s::int) AS i) AS series"
-    )
-    return sql, params
-
-
 def build_cases(n: int, period) -> None:
     """n cases received in the period, spread over its seconds, and their parties."""
     from django.db import connection
@@ -107,27 +79,27 @@ def build_cases(n: int, period) -> None:
     starts = f"TIMESTAMPTZ '{period.starts_at.isoformat()}'"
     seconds = int((period.ends_at - period.starts_at).total_seconds())
     received = f"{starts} + make_interval(secs => floor(r * {seconds}))"
-    status = _pick([str(s) for s in statuses], 13)
-    sql, params = _insert_sql({
+    status = pick_sql([str(s) for s in statuses], 13)
+    sql, params = case_insert_sql({
         "receipt_number": f"'{PREFIX}' || lpad(i::text, 9, '0')",
         "tracking_code_hash": "md5(i::text)",
         "title": "'楼道堆放杂物 ' || i",
         "description": "'楼道长期堆放纸箱和旧家具，堵塞消防通道，多次向物业反映未果，"
                        "请求社区协调清理并督促物业落实日常巡查。'",
-        "category": _pick(categories, 7),
-        "channel": _pick(["visit", "call", "letter", "online", "grid"], 3),
-        "jurisdiction": _pick(places, 11),
+        "category": pick_sql(categories, 7),
+        "channel": pick_sql(["visit", "call", "letter", "online", "grid"], 3),
+        "jurisdiction": pick_sql(places, 11),
         "address": "'桂花苑' || mod(i, 40) || '幢'",
-        "received_by": _pick(desks, 5),
+        "received_by": pick_sql(desks, 5),
         "received_at": received,
         "status": status,
-        "lead_unit": f"CASE WHEN {status} = 'registered' THEN NULL ELSE {_pick(units, 5)} END",
+        "lead_unit": f"CASE WHEN {status} = 'registered' THEN NULL ELSE {pick_sql(units, 5)} END",
         "deadline": f"CASE WHEN {status} = 'registered' THEN NULL "
                     f"ELSE (({received}) AT TIME ZONE 'Asia/Shanghai')::date + 10 END",
         "closed_at": f"CASE WHEN {status} = 'closed' THEN ({received}) + interval '9 days' END",
         "created_at": "now()",
         "updated_at": "now()",
-    })  # fmt: skip
+    }, SERIES)  # fmt: skip
     party = Party._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.2026)")

@@ -77,49 +77,23 @@ def setup_django() -> None:
     django.setup()
 
 
-def build_cases(n: int, today: date) -> None:
-    """n open cases, with INSERT … SELECT generate_series, in batches."""
+# The row source of the inserts: a row number ``i`` and a uniform random ``r`` per row.
+SERIES = "(SELECT i, random() AS r FROM generate_series(%s::int, %s::int) AS i) AS series"
+
+
+def pick_sql(values: list, salt: int) -> str:
+    """SQL picking one of ``values`` by the row number ``i``: a spread that repeats."""
+    array = "ARRAY[" + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in values)
+    return f"({array}])[1 + mod(i * {salt}, {len(values)})]"
+
+
+def case_insert_sql(explicit: dict[str, str], source: str) -> tuple[str, list]:
+    """``INSERT INTO cases_case … SELECT`` from ``source``: the ``explicit`` SQL expressions
+    for their fields, each other field's default (a new required field stops the bench)."""
     from django.db import connection
 
-    from yimen.cases.models import Case, Category, Complexity, Status
-    from yimen.org.models import Jurisdiction, Unit
+    from yimen.cases.models import Case
 
-    places = list(Jurisdiction.objects.filter(level__in=["community", "grid"]).values_list(
-        "pk", flat=True))  # fmt: skip
-    units = list(Unit.objects.values_list("pk", flat=True))
-    categories = list(Category.objects.values_list("pk", flat=True))
-    statuses = [Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.IN_PROGRESS,
-                Status.IN_PROGRESS, Status.EXTENDED, Status.REOPENED, Status.ACCEPTED]  # fmt: skip
-    complexities = [Complexity.GENERAL] * 6 + [Complexity.COMPLEX] * 3 + [Complexity.VERY_COMPLEX]
-
-    def pick(values: list, salt: int) -> str:
-        array = "ARRAY[" + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in values)
-        return f"({array}])[1 + mod(i * {salt}, {len(values)})]"
-
-    today_sql = f"DATE '{today.isoformat()}'"
-    # ~10 % overdue by 1-60 days, 2.5 % due today, the rest due in 1-42 days.
-    deadline = (
-        f"CASE WHEN r < 0.10 THEN {today_sql} - (1 + floor(r * 600))::int "
-        f"WHEN r < 0.125 THEN {today_sql} "
-        f"ELSE {today_sql} + (1 + floor((r - 0.125) / 0.875 * 42))::int END"
-    )
-    explicit = {
-        "receipt_number": "'BM-' || lpad(i::text, 9, '0')",
-        "tracking_code_hash": "md5(i::text)",
-        "title": "'基准事项 ' || i",
-        "description": "'楼道堆放杂物，存在消防隐患，请求处理。'",
-        "category": pick(categories, 7),
-        "channel": pick(["visit", "call", "letter", "online", "grid"], 3),
-        "jurisdiction": pick(places, 11),
-        "received_at": f"({today_sql} - (20 + floor(r * 40))::int)::timestamp AT TIME ZONE 'UTC'",
-        "status": pick([str(s) for s in statuses], 13),
-        "complexity": pick([str(c) for c in complexities], 17),
-        "lead_unit": pick(units, 5),
-        "assigned_on": f"({deadline}) - 14",
-        "deadline": deadline,
-        "created_at": "now()",
-        "updated_at": "now()",
-    }
     columns, expressions, params = [], [], []
     for field in Case._meta.concrete_fields:
         if field.primary_key:
@@ -137,9 +111,51 @@ def build_cases(n: int, today: date) -> None:
             raise SystemExit(f"bench: no value for the new required field Case.{field.name}")
     sql = (
         f"INSERT INTO {Case._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 - no input
-        f"SELECT {', '.join(expressions)} FROM "
-        f"(SELECT i, random() AS r FROM generate_series(%s::int, %s::int) AS i) AS series"
+        f"SELECT {', '.join(expressions)} FROM {source}"
     )
+    return sql, params
+
+
+def build_cases(n: int, today: date) -> None:
+    """n open cases, with INSERT … SELECT generate_series, in batches."""
+    from django.db import connection
+
+    from yimen.cases.models import Case, Category, Complexity, Status
+    from yimen.org.models import Jurisdiction, Unit
+
+    places = list(Jurisdiction.objects.filter(level__in=["community", "grid"]).values_list(
+        "pk", flat=True))  # fmt: skip
+    units = list(Unit.objects.values_list("pk", flat=True))
+    categories = list(Category.objects.values_list("pk", flat=True))
+    statuses = [Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.IN_PROGRESS,
+                Status.IN_PROGRESS, Status.EXTENDED, Status.REOPENED, Status.ACCEPTED]  # fmt: skip
+    complexities = [Complexity.GENERAL] * 6 + [Complexity.COMPLEX] * 3 + [Complexity.VERY_COMPLEX]
+
+    today_sql = f"DATE '{today.isoformat()}'"
+    # ~10 % overdue by 1-60 days, 2.5 % due today, the rest due in 1-42 days.
+    deadline = (
+        f"CASE WHEN r < 0.10 THEN {today_sql} - (1 + floor(r * 600))::int "
+        f"WHEN r < 0.125 THEN {today_sql} "
+        f"ELSE {today_sql} + (1 + floor((r - 0.125) / 0.875 * 42))::int END"
+    )
+    explicit = {
+        "receipt_number": "'BM-' || lpad(i::text, 9, '0')",
+        "tracking_code_hash": "md5(i::text)",
+        "title": "'基准事项 ' || i",
+        "description": "'楼道堆放杂物，存在消防隐患，请求处理。'",
+        "category": pick_sql(categories, 7),
+        "channel": pick_sql(["visit", "call", "letter", "online", "grid"], 3),
+        "jurisdiction": pick_sql(places, 11),
+        "received_at": f"({today_sql} - (20 + floor(r * 40))::int)::timestamp AT TIME ZONE 'UTC'",
+        "status": pick_sql([str(s) for s in statuses], 13),
+        "complexity": pick_sql([str(c) for c in complexities], 17),
+        "lead_unit": pick_sql(units, 5),
+        "assigned_on": f"({deadline}) - 14",
+        "deadline": deadline,
+        "created_at": "now()",
+        "updated_at": "now()",
+    }
+    sql, params = case_insert_sql(explicit, SERIES)
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.2026)")
         for start in range(1, n + 1, BATCH):
