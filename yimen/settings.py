@@ -4,6 +4,7 @@ SQLite in ``var/`` by default; PostgreSQL (or any database) by ``DATABASE_URL``.
 ``DEBUG`` is off unless ``YIMEN_DEBUG=1``.
 """
 
+import base64
 import json
 import os
 import secrets
@@ -35,6 +36,21 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _data_key() -> str:
+    """The key sealing residents' phone and ID numbers (``yimen.crypto``): from the
+    environment, or generated once per install and kept out of git, like the secret key."""
+    if key := os.environ.get("YIMEN_DATA_KEY"):
+        return key
+    path = VAR_DIR / "data_key"
+    if not path.exists():
+        path.write_text(base64.b64encode(secrets.token_bytes(64)).decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+YIMEN_DATA_KEY = _data_key()
 DEBUG = _env_bool("YIMEN_DEBUG")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

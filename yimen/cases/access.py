@@ -26,7 +26,7 @@ def held_about(user: Any, *, phone: str = "", id_number: str = "") -> QuerySet[P
     if phone:
         match |= Q(phone=phone)
     if id_number:
-        match |= Q(id_number__iexact=id_number)
+        match |= Q(id_number=id_number)
     if not match:
         return Party.objects.none()
     cases = Case.objects.for_user(user).values("pk")

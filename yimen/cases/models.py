@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yimen.crypto import EncryptedCharField
 from yimen.org.models import Jurisdiction, Unit
 from yimen.org.scoping import ScopedQuerySet
 
@@ -218,8 +219,9 @@ class Party(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role"), max_length=16, choices=PartyRole.choices)
     name = models.CharField(_("name"), max_length=50)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
-    id_number = models.CharField(_("ID number"), max_length=32, blank=True)
+    # Sealed at rest (AES-SIV, yimen.crypto): findable by an exact match only.
+    phone = EncryptedCharField(_("phone"), purpose="party.phone", blank=True)
+    id_number = EncryptedCharField(_("ID number"), purpose="party.id_number", blank=True)
     # Set when the retention period ran out and the name and numbers were erased.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
