@@ -16,10 +16,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -104,15 +104,25 @@ def test_a_killed_server_loses_no_acknowledged_case(tmp_path):
     server = _start(env, port)
 
     answered: dict[int, tuple[int, int | None]] = {}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {pool.submit(_create, port, token, n): n for n in range(BURST)}
-        killed = False
-        for future in futures:
-            answered[futures[future]] = future.result()
-            if not killed and len(answered) >= BURST // 3:
-                os.kill(server.pid, signal.SIGKILL)  # the power cut
-                server.wait()
-                killed = True
+    lock = threading.Lock()
+
+    def sender(numbers: range) -> None:
+        for n in numbers:
+            result = _create(port, token, n)
+            with lock:
+                answered[n] = result
+            time.sleep(0.02)  # a steady stream, so the cut falls in the middle of it
+
+    threads = [threading.Thread(target=sender, args=(range(k, BURST, 4),)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    while sum(1 for status, _case in list(answered.values()) if status == 201) < BURST // 4:
+        time.sleep(0.005)
+    os.kill(server.pid, signal.SIGKILL)  # the power cut
+    server.wait()
+    for thread in threads:
+        thread.join()
+    killed = True
     acknowledged = {n: case for n, (status, case) in answered.items() if status == 201}
     assert killed and 0 < len(acknowledged) < BURST
 
