@@ -9,6 +9,7 @@ contact recorded for a place is the responsible organisation's, not a resident's
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yimen.org.models import Jurisdiction
 from yimen.org.scoping import ScopedQuerySet
@@ -153,7 +154,7 @@ class Source(models.TextChoices):
 
 
 class HazardStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("hazard", "Open")
     RECTIFIED = "rectified", _("Rectified, awaiting re-inspection")
     SIGNED_OFF = "signed_off", _("Signed off")
 
