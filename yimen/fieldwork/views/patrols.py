@@ -7,13 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yimen.cases.workflow import WorkflowError
+from yimen.files import private_file
 from yimen.org.permissions import require, staff
 from yimen.org.scoping import get_for_user_or_404
 from yimen.portal.photos import resized_jpeg
@@ -220,13 +221,7 @@ def raise_hazard(request: HttpRequest, pk: int) -> HttpResponse:
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     """A finding's photo, for those who may see its patrol."""
     item = get_for_user_or_404(FindingPhoto, request.user, pk=pk)
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(item.file, "image/jpeg")
 
 
 urlpatterns = [

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yimen.cases.workflow import WorkflowError
+from yimen.files import private_file
 from yimen.org.permissions import require, staff
 from yimen.org.scoping import get_for_user_or_404
 
@@ -150,13 +151,7 @@ def hazard_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     """A photo of a place the viewer serves; anything else is a 404."""
     item = get_for_user_or_404(Photo, request.user, pk=pk)
-    try:
-        handle = item.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(item.image, "image/jpeg")
 
 
 urlpatterns = [
