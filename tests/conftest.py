@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -98,6 +99,15 @@ def world(db):
         supervisor=user("supervisor", Role.SUPERVISOR, street),
         leader=user("leader", Role.LEADER, street),
     )  # fmt: skip
+
+
+@pytest.fixture
+def english(settings):
+    """Pages and messages in English, for tests that assert English text (the default is
+    Chinese); use with ``pytestmark = pytest.mark.usefixtures("english")``."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def verify_second_factor(client, user):

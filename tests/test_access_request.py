@@ -3,7 +3,6 @@
 from io import BytesIO
 
 import pytest
-from django.utils import translation
 from openpyxl import load_workbook
 
 from yimen.audit.models import Event
@@ -13,11 +12,7 @@ from yimen.cases.models import Category
 PHONE, ID_NUMBER = "13812345678", "110101199001011234"
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages are asserted in English
 
 
 def register(w, place, actor, *, phone=PHONE, name="王芳", title="楼上漏水"):

@@ -3,7 +3,6 @@ need it, the user's own sign-ins, and the security headers every page carries.""
 
 import pytest
 from django.test import Client
-from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -11,12 +10,7 @@ from yimen.accounts.twofactor import requires_two_factor
 
 from .factories import PASSWORD, UserFactory
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages are asserted in English
 
 
 def sign_in(client, username, password):

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from yimen.cases import workflow as wf
 from yimen.cases.models import Case, Category, FollowUp, Status
@@ -23,11 +23,7 @@ NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
 TODAY = date(2026, 11, 20)
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages are asserted in English
 
 
 def at(month, day, hour=10, year=2026):

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from yimen.audit.models import Event
 from yimen.cases import workflow as wf
@@ -48,13 +48,7 @@ from .mediation_support import (
 )
 from .pdf_support import pdf_text
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """Messages are asserted in English; the pages default to Chinese."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages are asserted in English
 
 
 # --- committees --------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
 from openpyxl import load_workbook
 
 from yimen.cases import workflow as wf
@@ -35,11 +34,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages are asserted in English
 
 
 def at(month, day, hour=10):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from yimen.audit.models import Event
 from yimen.cases import workflow as wf
@@ -37,11 +37,7 @@ NOVEMBER = date(2026, 11, 1)
 TODAY = date(2026, 11, 20)  # a Friday
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages are asserted in English
 
 
 def at(month, day, hour=10, year=2026):

@@ -11,19 +11,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.urls import reverse
-from django.utils import translation
 
 from yimen.org.models import Jurisdiction, Unit, User
 from yimen.org.scoping import get_for_user_or_404
 
 from .factories import UserFactory
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages are asserted in English
 
 
 def a_objects(world):

@@ -11,7 +11,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import translation
 
 from yimen.audit.models import Event
 from yimen.audit.services import verify_chain
@@ -22,12 +21,7 @@ from yimen.org.models import Jurisdiction, Level, Unit, User
 
 from .conftest import SQUARE_A
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages are asserted in English
 
 
 def square(x0, y0, size):

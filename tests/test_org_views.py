@@ -5,19 +5,13 @@ A refused form keeps what was typed and says what is wrong next to the field.
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from yimen.audit.models import Event
 from yimen.org.models import Jurisdiction, Level, Role, Unit, User
 
 from .factories import UserFactory
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # messages are asserted in English
 
 
 def user_post(world, **changes):
