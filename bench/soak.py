@@ -209,6 +209,8 @@ def main() -> None:
               f"{p(last, .5):7.1f} / {p(last, .95):7.1f} ms")  # fmt: skip
     refused, served = flood_result[0] if flood_result else (0, 0)
     start_mb, end_mb = memory[0][1], memory[-1][1]
+    per_minute = [round(m) for t, m in memory if int(t - began) % 60 < 10]
+    print(f"memory each minute (MB): {per_minute}")
     print(f"memory: {start_mb:.0f} MB at the start, {end_mb:.0f} MB at the end, "
           f"peak {max(m for _t, m in memory):.0f} MB ({len(memory)} samples)")  # fmt: skip
     print(f"flood from one address: {refused} refused (429), {served} served before the limit")
