@@ -28,6 +28,7 @@ SQUARE_A = {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [1
 DATA_MIGRATIONS = (
     "yimen.cases.migrations.0002_default_categories",
     "yimen.workdays.migrations.0002_seed_published_years",
+    "yimen.safety.migrations.0002_default_checklists",
 )
 
 
