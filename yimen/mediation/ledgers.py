@@ -11,14 +11,21 @@ from typing import Any
 from django import forms
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yimen.cases.models import Party
-from yimen.ledgers.registry import Column, Kind, Ledger, register
+from yimen.cases.models import Channel, Party, PartyRole
+from yimen.ledgers.registry import Column, Kind, Ledger, choice_label, local_date, register
 from yimen.periods import Period
 
-from .models import AgreementDocument, AgreementStatus, FollowUpVisit, Mediation, Outcome
+from .models import (
+    AgreementDocument,
+    AgreementStatus,
+    FollowUpVisit,
+    Mediation,
+    NextPath,
+    Outcome,
+    Performed,
+)
 from .permissions import can_read_mediation_reports
 from .services import committees_for
 
@@ -53,7 +60,7 @@ def dispute_rows(user: Any, period: Period, filters: dict[str, Any]) -> QuerySet
         rows.select_related("case", "case__category", "committee")
         .prefetch_related(
             "mediators",
-            Prefetch("case__parties", queryset=Party.objects.order_by("id")),
+            Prefetch("case__parties", queryset=Party.objects.order_by("id"), to_attr="party_list"),
             Prefetch(
                 "agreements",
                 queryset=AgreementDocument.objects.filter(status=AgreementStatus.SIGNED),
@@ -71,7 +78,9 @@ def dispute_rows(user: Any, period: Period, filters: dict[str, Any]) -> QuerySet
 
 
 def _parties(mediation: Mediation) -> str:
-    return "；".join(f"{p.get_role_display()} {p.name}" for p in mediation.case.parties.all())
+    return "；".join(
+        f"{choice_label(PartyRole, p.role)} {p.name}" for p in mediation.case.party_list
+    )
 
 
 def _sessions_held(mediation: Mediation) -> int:
@@ -79,7 +88,9 @@ def _sessions_held(mediation: Mediation) -> int:
 
 
 def _outcome(mediation: Mediation) -> str:
-    return mediation.get_outcome_display() if mediation.outcome else str(_("Still in mediation"))
+    if mediation.outcome:
+        return choice_label(Outcome, mediation.outcome)
+    return str(_("Still in mediation"))
 
 
 def _amount(mediation: Mediation) -> Any:
@@ -94,16 +105,12 @@ def _follow_up(mediation: Mediation) -> str:
     if visit.done_at is None:
         return str(_("Visit due %(day)s")) % {"day": visit.due_on.isoformat()}
     settled = _("settled") if visit.settled else _("not settled")
-    return f"{visit.get_performed_display()}，{settled}"
+    return f"{choice_label(Performed, visit.performed)}，{settled}"
 
 
 def _next_path(mediation: Mediation) -> str:
-    label = mediation.get_next_path_display() if mediation.next_path else ""
+    label = choice_label(NextPath, mediation.next_path) if mediation.next_path else ""
     return " ".join(part for part in (label, mediation.next_body) if part)
-
-
-def _local_date(value: Any) -> Any:
-    return timezone.localtime(value).date() if value else None
 
 
 DISPUTE_REGISTER = register(
@@ -117,12 +124,12 @@ DISPUTE_REGISTER = register(
         period_means=_("The period selects on the day mediation was opened."),
         columns=(
             Column(_("Mediation number"), lambda m: m.number, width=16),
-            Column(_("Registered on"), lambda m: _local_date(m.opened_at), Kind.DATE, 13),
+            Column(_("Registered on"), lambda m: local_date(m.opened_at), Kind.DATE, 13),
             Column(_("Receipt number"), lambda m: m.case.receipt_number, width=16),
             Column(_("Parties"), _parties, width=18),
             Column(_("Type of dispute"), lambda m: m.case.category.name, width=9),
             Column(_("The dispute in brief"), lambda m: m.case.title, Kind.LONG, 20),
-            Column(_("Came by"), lambda m: m.case.get_channel_display(), width=7),
+            Column(_("Came by"), lambda m: choice_label(Channel, m.case.channel), width=7),
             Column(_("Committee"), lambda m: m.committee.name, width=13),
             Column(
                 _("Mediators"), lambda m: "、".join(x.name for x in m.mediators.all()), width=12
@@ -135,7 +142,7 @@ DISPUTE_REGISTER = register(
                 width=16,
             ),
             Column(_("Amount involved (yuan)"), _amount, Kind.MONEY, 10),
-            Column(_("Ended on"), lambda m: _local_date(m.concluded_at), Kind.DATE, 13),
+            Column(_("Ended on"), lambda m: local_date(m.concluded_at), Kind.DATE, 13),
             Column(_("Follow-up visit"), _follow_up, width=13),
             Column(_("Path taken"), _next_path, width=12),
         ),
