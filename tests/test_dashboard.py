@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from yimen.cases import workflow as wf
-from yimen.cases.models import Case, Category, FollowUp, Status
+from yimen.cases.models import Category, FollowUp, Status
 from yimen.dashboard import trends
 from yimen.dashboard.figures import Scope, by_category, by_place, counts, rates, received, weekly
 from yimen.periods import Period
+
+from .case_support import case_as_of
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
@@ -32,16 +33,9 @@ def at(month, day, hour=10, year=2026):
 
 def case(w, label, *, place, category, received, status=Status.REGISTERED, deadline=None,
          resolved=None, address=""):  # fmt: skip
-    desk = w.desk_b if place in (w.community_b, w.grid_b1) else w.desk
-    made = wf.register_case(
-        actor=desk, title=label, description=label, category=Category.objects.get(code=category),
-        channel="visit", jurisdiction=place, address=address,
-        parties=[wf.NewParty("王芳", "applicant", "13812345678")],
-    ).case  # fmt: skip
-    Case.objects.filter(pk=made.pk).update(
-        received_at=received, status=status, deadline=deadline, resolved_at=resolved
-    )
-    return made
+    return case_as_of(w, label, place=place, category=category, received=received,
+                      registered={"address": address}, status=status, deadline=deadline,
+                      resolved_at=resolved)  # fmt: skip
 
 
 def follow_up(w, made, when, satisfaction):

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from yimen.audit.models import Event
-from yimen.cases import workflow as wf
 from yimen.cases.models import Case, Category, Status
 from yimen.meetings import services
 from yimen.meetings.agenda import build_agenda
@@ -29,6 +28,7 @@ from yimen.supervision.models import NamedSupervision
 from yimen.supervision.sweep import run_sweep
 from yimen.workdays.services import load_calendar
 
+from .case_support import case_as_of
 from .factories import UserFactory
 from .mediation_support import signed
 
@@ -45,17 +45,8 @@ def at(month, day, hour=10, year=2026):
 
 
 def case(w, label, *, place, category, received, status=Status.IN_PROGRESS, deadline=None):
-    desk = w.desk_b if place in (w.community_b, w.grid_b1) else w.desk
-    made = wf.register_case(
-        actor=desk, title=label, description=label, category=Category.objects.get(code=category),
-        channel="visit", jurisdiction=place,
-        parties=[wf.NewParty("王芳", "applicant", "13812345678")],
-    ).case  # fmt: skip
-    Case.objects.filter(pk=made.pk).update(
-        received_at=received, status=status, deadline=deadline, lead_unit=w.committee_a
-    )
-    made.refresh_from_db()
-    return made
+    return case_as_of(w, label, place=place, category=category, received=received,
+                      status=status, deadline=deadline, lead_unit=w.committee_a)  # fmt: skip
 
 
 def listed(w, made, deadline=date(2026, 12, 1)):

@@ -22,8 +22,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from yimen.audit.models import Event
-from yimen.cases import workflow as wf
-from yimen.cases.models import Case, Category, FollowUp, Status
+from yimen.cases.models import FollowUp, Status
 from yimen.cases.workflow import NotAllowed, WorkflowError
 from yimen.mediation.models import AgreementDocument, AgreementStatus, Mediation, Outcome
 from yimen.notices.models import NoticeKind, Notification
@@ -36,6 +35,7 @@ from yimen.supervision.sweep import run_sweep
 from yimen.workdays.calendar import WorkCalendar
 from yimen.workdays.sources import package_special_days
 
+from .case_support import case_as_of
 from .pdf_support import pdf_words
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -159,18 +159,10 @@ def test_the_monthly_due_day_is_a_setting(db, settings):
 
 def case(w, label, *, place, category, received, status=Status.REGISTERED, deadline=None,
          resolved=None, urgent=False, unit=None, about_staff=None):  # fmt: skip
-    desk = w.desk_b if place in (w.community_b, w.grid_b1) else w.desk
-    made = wf.register_case(
-        actor=desk, title=label, description=label, category=Category.objects.get(code=category),
-        channel="visit", jurisdiction=place, is_urgent=urgent, about_staff=about_staff,
-        parties=[wf.NewParty("王芳", "applicant", "13812345678")],
-    ).case  # fmt: skip
-    Case.objects.filter(pk=made.pk).update(
-        received_at=received, status=status, deadline=deadline, resolved_at=resolved,
-        lead_unit=unit,
-    )  # fmt: skip
-    made.refresh_from_db()
-    return made
+    return case_as_of(w, label, place=place, category=category, received=received,
+                      registered={"is_urgent": urgent, "about_staff": about_staff},
+                      status=status, deadline=deadline, resolved_at=resolved,
+                      lead_unit=unit)  # fmt: skip
 
 
 def mediation(w, made, number, *, opened, outcome, concluded, signed=None):
