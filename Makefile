@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run worker test setup demo lint format messages
+.PHONY: run worker test setup demo lint format messages audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ worker: $(VENV)/.run-deps
 
 test: $(VENV)/.dev-deps
 	bash scripts/test.sh
+
+# Known vulnerabilities in the installed dependencies (pip-audit; needs its service).
+audit: $(VENV)/.dev-deps
+	$(BIN)/python scripts/audit.py
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -17,6 +17,9 @@ step "django checks"
 $BIN/python manage.py check --fail-level WARNING || fail "manage.py check"
 $BIN/python manage.py makemigrations --check --dry-run || fail "missing migrations"
 
+step "dependency audit"
+$BIN/python scripts/audit.py || fail "dependency audit (scripts/audit.py)"
+
 step "browser"
 if { [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing Debian's chromium (browser tests) and poppler-utils (PDF pages as images)"

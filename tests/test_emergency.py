@@ -7,11 +7,13 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from yimen.cases import workflow as wf
 from yimen.cases.models import Category
 from yimen.cases.workflow import Invalid, NotAllowed, WorkflowError
+from yimen.crypto import PREFIX
 from yimen.emergency import rules, services
 from yimen.emergency.models import ContingencyPlan, Incident, Level, Stage
 from yimen.notices.models import Notification
@@ -313,3 +315,14 @@ def test_the_months_incidents_are_on_the_meeting_agenda(cases_world, plan):
     items = [item for item in build_agenda(w.director, timezone.localdate())
              if item.source == "incidents"]  # fmt: skip
     assert [item.link for item in items] == [f"/emergency/{incident.pk}/"]
+
+
+def test_the_reporters_contact_is_sealed_at_rest(cases_world):
+    incident = first_report(cases_world, reporter_contact="张师傅 13812345678")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reporter_contact FROM emergency_incident WHERE id = %s", [incident.pk]
+        )
+        (stored,) = cursor.fetchone()
+    assert stored.startswith(PREFIX) and "13812345678" not in stored
+    assert Incident.objects.get(pk=incident.pk).reporter_contact == "张师傅 13812345678"

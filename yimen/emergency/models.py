@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yimen.cases.models import Case
+from yimen.crypto import EncryptedCharField
 from yimen.org.models import Jurisdiction
 from yimen.org.scoping import ScopedQuerySet
 
@@ -139,7 +140,9 @@ class Incident(models.Model):
     measures = models.TextField(_("measures already taken"), blank=True)
     support_needed = models.TextField(_("support needed"), blank=True)
     reporter_name = models.CharField(_("reported by"), max_length=50, blank=True)
-    reporter_contact = models.CharField(_("reporter's contact"), max_length=50, blank=True)
+    reporter_contact = EncryptedCharField(
+        _("reporter's contact"), blank=True, max_length=320, purpose="incident.reporter_contact"
+    )
     level = models.CharField(_("response level"), max_length=1, choices=Level.choices, blank=True)
     stage = models.CharField(
         _("stage"), max_length=16, choices=Stage.choices, default=Stage.RECEIVED
