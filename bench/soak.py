@@ -3,11 +3,13 @@
     .venv/bin/python bench/soak.py --seconds 600
 
 It sets up its own SQLite database in a temporary folder (migrate, demo township, an API
-token and a staff session), starts the server, and keeps four clients busy with what a
+token and a staff session), starts the server (gunicorn with two sync workers, as in
+production, or ``--server runserver``), and keeps four clients busy with what a
 center sees all day: intake through the API, the case list, residents' tracking lookups
 (from many addresses, as the public does), and an Open311 client polling for requests.
 Meanwhile one address floods the tracking page, and the portal's rate limit must stop it
-while everyone else is still served. Every 10 s it samples the server's resident memory.
+while everyone else is still served. Every 10 s it samples the resident memory of each
+server process (the gunicorn master and its workers).
 
 It prints, per operation, the count, errors, p50/p95 in the first and the last minute, the
 memory at the start and the end, and the flood's outcome; the last line is
@@ -38,6 +40,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=600)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--server", choices=["gunicorn", "runserver"], default="gunicorn")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     return parser.parse_args()
 
 
@@ -63,10 +67,31 @@ print(s.session_key)
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:  # a worker that just exited
+        return 0.0
+    for line in status.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def process_tree(pid: int) -> list[int]:
+    """The server's process and its children (gunicorn's workers)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        children += [int(child) for child in task.read_text().split()]
+    return [pid, *children]
+
+
+def server_command(args: argparse.Namespace, port: int) -> list[str]:
+    if args.server == "runserver":
+        return [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    return [
+        str(Path(sys.executable).parent / "gunicorn"), "yimen.wsgi",
+        f"--bind=127.0.0.1:{port}", f"--workers={args.workers}", "--worker-class=sync",
+    ]  # fmt: skip
 
 
 class Load:
@@ -147,9 +172,10 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen(  # noqa: S603 - our own manage.py
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    manage(env, "collectstatic", "--noinput")
+    server = subprocess.Popen(  # noqa: S603 - our own server
+        server_command(args, port), cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     load = Load(port, token, session)
     for _ in range(100):
@@ -162,7 +188,8 @@ def main() -> None:
         load.intake()
     operations = [load.intake, load.case_list, load.track, load.open311]
     stop = threading.Event()
-    memory: list[tuple[float, float]] = []
+    memory: list[tuple[float, float]] = []  # (time, all processes' RSS in MB)
+    largest: list[float] = []  # the largest single process at each sample
 
     def client() -> None:
         while not stop.is_set():
@@ -170,7 +197,9 @@ def main() -> None:
 
     def sampler() -> None:
         while not stop.is_set():
-            memory.append((time.monotonic(), rss_mb(server.pid)))
+            sizes = [rss_mb(pid) for pid in process_tree(server.pid)]
+            memory.append((time.monotonic(), sum(sizes)))
+            largest.append(max(sizes))
             stop.wait(10)
 
     flood_result: list[tuple[int, int]] = []
@@ -210,11 +239,18 @@ def main() -> None:
     refused, served = flood_result[0] if flood_result else (0, 0)
     start_mb, end_mb = memory[0][1], memory[-1][1]
     per_minute = [round(m) for t, m in memory if int(t - began) % 60 < 10]
-    print(f"memory each minute (MB): {per_minute}")
+    print(
+        f"server: {args.server}"
+        + (f", {args.workers} workers" if args.server == "gunicorn" else "")
+    )
+    print(f"memory of all server processes each minute (MB): {per_minute}")
     print(f"memory: {start_mb:.0f} MB at the start, {end_mb:.0f} MB at the end, "
-          f"peak {max(m for _t, m in memory):.0f} MB ({len(memory)} samples)")  # fmt: skip
+          f"peak {max(m for _t, m in memory):.0f} MB ({len(memory)} samples); "
+          f"largest single process at its peak {max(largest):.0f} MB")  # fmt: skip
     print(f"flood from one address: {refused} refused (429), {served} served before the limit")
-    print(f"reproduce: .venv/bin/python bench/soak.py --seconds {args.seconds}")
+    print(
+        f"reproduce: .venv/bin/python bench/soak.py --seconds {args.seconds} --server {args.server}"
+    )
     drift = max(drifts, default=0)
     print(
         f"errors={errors} requests={total} p95_drift={drift:.2f} rss_start_mb={start_mb:.0f} "

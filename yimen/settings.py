@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "yimen.home",
     "yimen.accounts",
     "yimen.ops",
+    "yimen.triage",
     "yimen.demo",
 ]
 
@@ -308,6 +309,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.sweep",
         "schedule": float(os.environ.get("YIMEN_SWEEP_EVERY_SECONDS", 300)),
     },
+    # The category model learns from the day's closed cases once a day.
+    "triage-train": {"task": "triage.train", "schedule": 24 * 3600.0},
 }
 
 # Open311: the jurisdiction (by code) of a request that gives only an address_string, no
@@ -380,6 +383,8 @@ YIMEN_RETENTION_DAYS = int(os.environ.get("YIMEN_RETENTION_DAYS", 3 * 365))
 YIMEN_RETENTION_DAYS_BY_CATEGORY = json.loads(
     os.environ.get("YIMEN_RETENTION_DAYS_BY_CATEGORY", "{}")
 )
+# The category-suggestion model, trained on the center's closed cases (manage.py train_triage).
+YIMEN_TRIAGE_MODEL = os.environ.get("YIMEN_TRIAGE_MODEL", str(VAR_DIR / "triage" / "model.pkl"))
 # How many matters at one address or map point in a period make a repeated place (hotspot).
 YIMEN_HOTSPOT_MIN_REPEATS = int(os.environ.get("YIMEN_HOTSPOT_MIN_REPEATS", 3))
 YIMEN_PUBLIC_STATS_MIN_COUNT = int(os.environ.get("YIMEN_PUBLIC_STATS_MIN_COUNT", 5))

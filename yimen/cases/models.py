@@ -39,6 +39,8 @@ class Status(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     TRANSFERRED_OUT = "transferred_out", _("Transferred out")
     REOPENED = "reopened", _("Reopened")
+    # Another report of a matter already registered: joined to it (CaseMerge), undoable.
+    MERGED = "merged", _("Merged into another case")
 
 
 class Complexity(models.TextChoices):
@@ -220,7 +222,7 @@ class Party(models.Model):
     role = models.CharField(_("role"), max_length=16, choices=PartyRole.choices)
     name = models.CharField(_("name"), max_length=50)
     # Sealed at rest (AES-SIV, yimen.crypto): findable by an exact match only.
-    phone = EncryptedCharField(_("phone"), purpose="party.phone", blank=True)
+    phone = EncryptedCharField(_("phone"), purpose="party.phone", blank=True, db_index=True)
     id_number = EncryptedCharField(_("ID number"), purpose="party.id_number", blank=True)
     # Set when the retention period ran out and the name and numbers were erased.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
@@ -397,6 +399,67 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.satisfaction}"
+
+
+class CaseMerge(models.Model):
+    """Another report of the same matter joined to the case that handles it.
+
+    The duplicate keeps its receipt number, its events and its own audit trail; its parties
+    and attachments move to the case it joins, and the lists of what moved let the merge be
+    undone exactly.
+    """
+
+    duplicate = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="merges_out")
+    into = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="merges_in")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    previous_status = models.CharField(max_length=16, choices=Status.choices)
+    party_ids = models.JSONField(default=list)
+    attachment_ids = models.JSONField(default=list)
+    reasons = models.JSONField(default=list, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["duplicate"],
+                condition=models.Q(undone_at__isnull=True),
+                name="cases_merge_one_active_per_duplicate",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_id} → {self.into_id}"
+
+
+class CaseLink(models.Model):
+    """Two matters that are related (same place, same parties) but handled separately."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_out")
+    other = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_in")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("related case")
+        verbose_name_plural = _("related cases")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "other"], name="cases_link_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(case=models.F("other")), name="cases_link_not_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ~ {self.other_id}"
 
 
 class Counter(models.Model):

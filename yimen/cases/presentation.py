@@ -82,6 +82,10 @@ EVENT_LABELS = {
     "deadline_recomputed": gettext_lazy("Deadline recounted with the published holidays"),
     "flagged_urgent": gettext_lazy("Reported as urgent"),
     "reopened_agreement_broken": gettext_lazy("Reopened: mediation agreement broken"),
+    "merged_into": gettext_lazy("Joined to another case reporting the same matter"),
+    "merged_in": gettext_lazy("Another report of this matter joined"),
+    "merge_undone": gettext_lazy("Merge undone"),
+    "linked": gettext_lazy("Marked as related"),
     # Written on the case's timeline by yimen.supervision.
     "reminder_issued": gettext_lazy("Reminder slip issued"),
     "reminder_signed": gettext_lazy("Reminder slip signed and sent"),

@@ -27,6 +27,7 @@ from yimen.notices.services import notify, notify_unit
 from yimen.org.models import Role, Unit, User
 from yimen.org.roster import urgent_recipients
 from yimen.org.scoping import path_and_ancestors
+from yimen.triage.services import record_choice, record_suggestion
 from yimen.workdays.services import load_calendar
 
 from .deadlines import due_date
@@ -481,6 +482,7 @@ def _create_case(
             _store_attachment(case, item, actor)
         data = {"channel": channel, **({"source": source} if source else {})}
         _event(case, "registered", actor, public=True, data=data)
+        record_suggestion(case)
         if settle_on_the_spot:
             _claim(
                 case,
@@ -693,6 +695,7 @@ def route_case(
             suggested_unit=suggestion.unit if suggestion else None,
             override_reason=override_reason.strip(),
         )
+        record_choice(case, unit=unit, actor=actor)
         _event(
             case,
             "routed",

@@ -53,7 +53,8 @@ class Scope:
 
     @classmethod
     def for_user(cls, user: Any, period: Period, today: date) -> "Scope":
-        return cls(Case.objects.for_user(user), period, today)
+        # A report merged into another case is one matter, counted once, in that case.
+        return cls(Case.objects.for_user(user).exclude(status=Status.MERGED), period, today)
 
     @cached_property
     def window(self) -> Window:

@@ -24,6 +24,7 @@ from yimen.org.scoping import get_for_user_or_404
 
 from .. import workflow
 from ..forms import ACTION_FORMS, ActionForm, AttachForm, EscalationMaterialForm
+from ..hints import case_panel
 from ..models import AttachmentKind, Case, ExtensionStatus, Status
 from ..presentation import EVENT_LABELS, masked_party, with_time_left
 
@@ -73,7 +74,7 @@ def _case(request: HttpRequest, pk: int) -> Case:
 
 @require(staff)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render(request, _case(request, pk))
+    return render_case(request, _case(request, pk))
 
 
 @require(staff)
@@ -102,7 +103,7 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         for field, message in exc.fields.items():
             if field in form.fields:  # the others are in the message at the top
                 form.add_error(field, message)
-        return _render(request, _case(request, pk), bound=(name, form), error=exc)
+        return render_case(request, _case(request, pk), bound=(name, form), error=exc)
     messages.success(request, DONE[name])
     return _back(request, case)
 
@@ -123,7 +124,9 @@ def add_attachments(request: HttpRequest, pk: int) -> HttpResponse:
             raise workflow.Invalid(_("No file was added. Please correct the marked fields."))
         workflow.add_attachments(case, form.items(), actor=user)
     except workflow.WorkflowError as exc:
-        return _render(request, _case(request, pk), bound=(form_class.__name__, form), error=exc)
+        return render_case(
+            request, _case(request, pk), bound=(form_class.__name__, form), error=exc
+        )
     messages.success(request, _("The material was added."))
     return _back(request, case, anchor="attachments")
 
@@ -138,7 +141,7 @@ def reveal_party(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
     if request.headers.get("HX-Request"):
         row = _party_rows(case, [party], revealed={party.pk})[0]
         return render(request, "cases/_party_row.html", {"case": case, "row": row})
-    return _render(request, case, revealed={party.pk})
+    return render_case(request, case, revealed={party.pk})
 
 
 @require(staff)
@@ -201,13 +204,14 @@ def _party_rows(case: Case, parties: Any, revealed: set[int]) -> list[dict[str, 
     return rows
 
 
-def _render(
+def render_case(
     request: HttpRequest,
     case: Case,
     *,
     bound: tuple[str, Any] | None = None,
     error: workflow.WorkflowError | None = None,
     revealed: set[int] | None = None,
+    typed: dict[str, str] | None = None,
 ) -> HttpResponse:
     user = request.user
     with_time_left([case])
@@ -260,6 +264,8 @@ def _render(
         "escalation_missing": missing if "escalate" in allowed else [],
         "escalation_form": upload_form(EscalationMaterialForm) if "escalate" in allowed else None,
         "attach_form": upload_form(AttachForm) if may_attach else None,
+        "panel": case_panel(case, user),
+        "typed": typed or {},
         "error": error,
     }
     status = error.status if error is not None else 200

@@ -8,16 +8,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from yimen.org.permissions import require, staff
 from yimen.org.scoping import get_for_user_or_404
 
-from .. import workflow
+from .. import merging, workflow
 from ..forms import (
     FIRST_PARTY_ROWS,
     IntakeForm,
@@ -26,6 +28,7 @@ from ..forms import (
     unbound_copy,
     with_one_more_row,
 )
+from ..hints import Hints, hints_for
 from ..models import Case
 
 RECEIPT_CODES = "cases.receipt_codes"
@@ -66,12 +69,15 @@ def new_case(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST, request.FILES, user=user)
     parties = PartyFormSet(request.POST, prefix=PARTIES_PREFIX)
     chosen_files = [f.name for f in request.FILES.getlist("attachments")]
-    if "more_parties" in request.POST:
+    hints = hints_for(request.POST, user, party_prefix=PARTIES_PREFIX)
+    if "more_parties" in request.POST or "check" in request.POST:
+        more = "more_parties" in request.POST
         return _render(
             request,
             unbound_copy(form, user=user),
-            with_one_more_row(parties),
+            with_one_more_row(parties) if more else parties,
             files_to_choose_again=chosen_files,
+            hints=hints,
         )
 
     party_errors: list[str] = []
@@ -79,12 +85,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
     form_valid, parties_valid = form.is_valid(), parties.is_valid()  # errors of both at once
     if form_valid and parties_valid:
         try:
-            registered = workflow.register_case(
-                actor=user,
-                parties=parties_from(parties),
-                attachments=[workflow.NewAttachment(f) for f in form.cleaned_data["attachments"]],
-                **{name: form.cleaned_data[name] for name in _CASE_FIELDS},
-            )
+            registered = _register(request, form, parties, hints)
         except workflow.WorkflowError as exc:
             status = exc.status
             for field, message in exc.fields.items():
@@ -102,8 +103,54 @@ def new_case(request: HttpRequest) -> HttpResponse:
         parties,
         party_errors=party_errors,
         files_to_choose_again=chosen_files,
+        hints=hints,
         status=status,
     )
+
+
+def _register(
+    request: HttpRequest, form: IntakeForm, parties: Any, hints: Hints
+) -> workflow.Registered:
+    """Register the matter and, in the same transaction, join or link it as the desk chose."""
+    user = request.user
+    similar = {str(s.case.pk): s for s in hints.similar}
+    with transaction.atomic():
+        registered = workflow.register_case(
+            actor=user,
+            parties=parties_from(parties),
+            attachments=[workflow.NewAttachment(f) for f in form.cleaned_data["attachments"]],
+            **{name: form.cleaned_data[name] for name in _CASE_FIELDS},
+        )
+        if hints.attach_to:
+            into = _chosen(user, hints.attach_to)
+            reasons = (
+                similar[hints.attach_to].likeness.reasons if hints.attach_to in similar else []
+            )
+            merging.merge_case(registered.case, into=into, actor=user, reasons=reasons)
+        for pk in hints.relate_to:
+            if pk != hints.attach_to:
+                other = _chosen(user, pk)
+                reasons = similar[pk].likeness.reasons if pk in similar else []
+                merging.link_related(registered.case, other, actor=user, reasons=reasons)
+    return registered
+
+
+def _chosen(user: Any, pk: str) -> Case:
+    """A case the desk chose to join or link: only one they may see."""
+    case = Case.objects.for_user(user).filter(pk=pk).first() if pk.isdigit() else None
+    if case is None:
+        raise workflow.Invalid(_("The case chosen to join or link is not one you can see."))
+    return case
+
+
+@require_POST
+@require(staff)
+def intake_hints(request: HttpRequest) -> HttpResponse:
+    """The hints panel alone, refreshed by htmx while the desk types."""
+    _may_register(request.user)
+    hints = hints_for(request.POST, request.user, party_prefix=PARTIES_PREFIX)
+    context = {"hints": hints, "may_join": request.user.role in merging.MERGER_ROLES}
+    return render(request, "cases/_intake_hints.html", context)
 
 
 def _registered(request: HttpRequest, registered: workflow.Registered) -> HttpResponse:
@@ -126,6 +173,7 @@ def _render(
     *,
     party_errors: list[str] | None = None,
     files_to_choose_again: list[str] | None = None,
+    hints: Hints | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
@@ -133,6 +181,8 @@ def _render(
         "parties": parties,
         "party_errors": [*(party_errors or []), *parties.non_form_errors()],
         "files_to_choose_again": files_to_choose_again or [],
+        "hints": hints,
+        "may_join": request.user.role in merging.MERGER_ROLES,
     }
     return render(request, "cases/intake.html", context, status=status)
 
@@ -165,5 +215,6 @@ def _receipt(
 
 urlpatterns = [
     path("new/", new_case, name="new"),
+    path("new/hints/", intake_hints, name="intake_hints"),
     path("<int:pk>/receipt/", receipt, name="receipt"),
 ]

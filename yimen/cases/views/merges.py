@@ -1,0 +1,107 @@
+"""Joining a report to the case that handles the same matter, undoing it, and linking.
+
+Each view calls one function of ``yimen.cases.merging``; a refusal redraws the case page
+with the reason and what was typed.
+"""
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yimen.org.permissions import require, staff
+from yimen.org.scoping import get_for_user_or_404
+
+from .. import merging, workflow
+from ..models import Case, CaseMerge
+from .detail import render_case
+
+
+def _target(request: HttpRequest, value: str) -> Case:
+    """A case the user may see, by receipt number or id."""
+    value = value.strip()
+    cases = Case.objects.for_user(request.user)
+    found = cases.filter(receipt_number__iexact=value).first() if value else None
+    if found is None and value.isdigit():
+        found = cases.filter(pk=int(value)).first()
+    if found is None:
+        raise workflow.Invalid(
+            _("No case %(number)s that you can see.") % {"number": value},
+            fields={"other": _("Unknown receipt number.")},
+        )
+    return found
+
+
+@require(staff)
+@require_POST
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Join this case to another: the other keeps handling, this one's reporters move there."""
+    case = get_for_user_or_404(Case, request.user, pk=pk)
+    typed = request.POST.get("other", "")
+    try:
+        into = _target(request, typed)
+        reasons = request.POST.getlist("reason")
+        merging.merge_case(case, into=into, actor=request.user, reasons=reasons)
+    except workflow.WorkflowError as exc:
+        return render_case(request, case, error=exc, typed={"merge": typed})
+    messages.success(
+        request, _("Joined to %(number)s as another report.") % {"number": into.receipt_number}
+    )
+    response = redirect("cases:detail", pk=into.pk)
+    response["Location"] += "#reports"
+    return response
+
+
+@require(staff)
+@require_POST
+def undo_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    visible = Case.objects.for_user(request.user)
+    merge = (
+        CaseMerge.objects.filter(Q(into__in=visible) | Q(duplicate__in=visible), pk=pk)
+        .select_related("duplicate", "into")
+        .first()
+    )
+    if merge is None:
+        raise Http404
+    try:
+        merging.undo_merge(merge, actor=request.user)
+    except workflow.WorkflowError as exc:
+        return render_case(request, merge.into, error=exc)
+    messages.success(
+        request,
+        _("The merge was undone: %(number)s is a case of its own again.")
+        % {"number": merge.duplicate.receipt_number},
+    )
+    response = redirect("cases:detail", pk=merge.duplicate.pk)
+    response["Location"] += "#reports"
+    return response
+
+
+@require(staff)
+@require_POST
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_for_user_or_404(Case, request.user, pk=pk)
+    typed = request.POST.get("other", "")
+    try:
+        other = _target(request, typed)
+        merging.link_related(
+            case, other, actor=request.user, reasons=request.POST.getlist("reason")
+        )
+    except workflow.WorkflowError as exc:
+        return render_case(request, case, error=exc, typed={"link": typed})
+    messages.success(
+        request, _("Marked as related to %(number)s.") % {"number": other.receipt_number}
+    )
+    response = redirect("cases:detail", pk=case.pk)
+    response["Location"] += "#reports"
+    return response
+
+
+urlpatterns = [
+    path("<int:pk>/merge/", merge, name="merge"),
+    path("<int:pk>/link/", link, name="link"),
+    path("merges/<int:pk>/undo/", undo_merge, name="undo_merge"),
+]
