@@ -242,3 +242,37 @@ def test_map_points_are_compared_in_metres():
     a = Matter("a", "b", latitude=30.0, longitude=120.0)
     b = Matter("a", "b", latitude=float(Decimal("30.001")), longitude=120.0)
     assert 100 < likeness(a, b).distance_m < 120
+
+
+def test_each_reporter_follows_the_joined_case_with_their_own_code(cases_world, media, client):
+    w = cases_world
+    keeper = register(w, *LIGHT)
+    mine = wf.register_case(
+        actor=w.desk, title=LIGHT_AGAIN[0], description=LIGHT_AGAIN[1],
+        category=Category.objects.get(code="urban"), channel="visit",
+        jurisdiction=w.community_a, parties=[wf.NewParty("李强", "applicant", "13600000003")],
+    )  # fmt: skip
+    merging.merge_case(mine.case, into=keeper, actor=w.desk)
+    client.post("/track/", {"number": mine.case.receipt_number, "code": mine.tracking_code})
+    page = client.get("/track/").content.decode()
+    assert keeper.receipt_number in page and mine.case.receipt_number in page
+    assert "was joined to this case" in page
+
+
+def test_repeated_matters_of_one_party_are_listed_masked_with_their_cases(
+    cases_world, media, client_for, settings
+):
+    import re
+    from html import unescape
+
+    settings.YIMEN_HOTSPOT_MIN_REPEATS = 2
+    w = cases_world
+    mine = [register(w, *text, phone="13912345678") for text in (LIGHT, NOISE)]
+    other = register(w, *LIGHT_AGAIN, phone="13700000000")
+    page = client_for(w.director).get("/dashboard/trends/").content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    link = unescape(re.search(r'id="repeated-parties".*?href="([^"]+)"', page, re.S).group(1))
+    listed = client_for(w.director).get(link).content.decode()
+    assert all(case.receipt_number in listed for case in mine)
+    assert other.receipt_number not in listed
+    assert "139****5678" not in client_for(w.desk_b).get("/dashboard/trends/").content.decode()

@@ -24,6 +24,7 @@ urlpatterns = [
     path("open311/", include("yimen.open311.urls")),
     path("notices/", include("yimen.notices.urls")),
     path("jobs/", include("yimen.jobs.urls")),
+    path("triage/", include("yimen.triage.views")),
     path("", include("yimen.portal.urls")),
     path("", include("yimen.home.urls")),
 ]

@@ -13,8 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, DecimalField, QuerySet
 from django.db.models.functions import Cast, Round, Trim
+from django.utils.crypto import salted_hmac
 
-from yimen.cases.models import Case
+from yimen.cases.models import Case, Party
+from yimen.cases.privacy import mask_phone
 from yimen.periods import Period
 
 from .figures import Scope, by_category, by_place, received_in
@@ -160,3 +162,51 @@ def near_point(cases: QuerySet[Case], latitude: Decimal, longitude: Decimal) -> 
 def at_address(cases: QuerySet[Case], jurisdiction: int, address: str) -> QuerySet[Case]:
     """The cases at this trimmed address: the list behind a repeated address."""
     return cases.annotate(place=Trim("address")).filter(jurisdiction=jurisdiction, place=address)
+
+
+@dataclass(frozen=True)
+class RepeatedParty:
+    """One phone behind several matters in the period, shown masked and named by a key."""
+
+    count: int
+    masked: str
+    key: str
+
+
+def party_key(phone: str) -> str:
+    """A keyed hash of a phone, so a link can name the party without the number."""
+    return salted_hmac("yimen.dashboard.repeated_party", phone).hexdigest()[:20]
+
+
+def repeated_by_party(scope: Scope) -> list[RepeatedParty]:
+    """Phones of parties to at least the threshold of matters received in the period.
+
+    A repeated matter is a problem the center has not yet solved for someone: it is listed
+    for the center to act on, never kept as a mark on the person.
+    """
+    least = settings.YIMEN_HOTSPOT_MIN_REPEATS
+    rows = (
+        Party.objects.filter(case__in=received_in(scope, scope.period))
+        .exclude(phone="")
+        .order_by()
+        .values("phone")
+        .annotate(n=Count("case", distinct=True))
+        .filter(n__gte=least)
+        .order_by("-n")[:50]
+    )
+    return [
+        RepeatedParty(row["n"], mask_phone(row["phone"]), party_key(row["phone"])) for row in rows
+    ]
+
+
+def with_party(cases: QuerySet[Case], key: str) -> QuerySet[Case]:
+    """The cases one of whose parties has the phone behind ``key``: the list behind a count."""
+    phones = {
+        phone
+        for phone in Party.objects.filter(case__in=cases)
+        .exclude(phone="")
+        .values_list("phone", flat=True)
+        .distinct()
+        if party_key(phone) == key
+    }
+    return cases.filter(pk__in=Party.objects.filter(phone__in=phones).values("case_id"))

@@ -160,6 +160,9 @@ def _narrow(request: HttpRequest, cases: QuerySet[Case]) -> tuple[QuerySet[Case]
             raise Http404 from exc
         cases = trends.near_point(cases, lat, lon)
         said.append(f"{lat}, {lon}")
+    if params.get("party"):
+        cases = trends.with_party(cases, params["party"])
+        said.append(_("the same party"))
     return cases, said
 
 
@@ -248,6 +251,10 @@ def trends_page(request: HttpRequest) -> HttpResponse:
         repeated_points=[
             (r, figure_url("received", period, lat=r.latitude, lon=r.longitude))
             for r in trends.repeated_by_point(scope)
+        ],
+        repeated_parties=[
+            (r, figure_url("received", period, party=r.key))
+            for r in trends.repeated_by_party(scope)
         ],
         density=_density(request.user, {row.key: row.now for row in by_place_rows}),
         min_repeats=settings.YIMEN_HOTSPOT_MIN_REPEATS,

@@ -16,6 +16,7 @@ from yimen.mediation.permissions import can_read_mediation_reports
 from yimen.org.models import Role
 from yimen.org.permissions import can_manage_org, can_view_audit, has_role, staff
 from yimen.reports.rules import may_use as may_use_reports
+from yimen.triage.views import may_view as may_view_triage
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ GROUPS: list[tuple[str | Promise, list[NavItem]]] = [
         NavItem(_("Organisation"), "org:tree", staff),
         NavItem(_("Staff accounts"), "org:users", can_manage_org),
         NavItem(_("Routing rules"), "cases:rules", can_manage_org),
+        NavItem(_("Smart intake"), "triage:index", may_view_triage),
         NavItem(_("Calendar"), "workdays:year", staff),
         NavItem(_("Audit log"), "audit:events", can_view_audit),
         NavItem(_("Webhooks"), "notices:webhooks", can_manage_org),

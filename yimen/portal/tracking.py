@@ -17,6 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from yimen.cases import workflow
+from yimen.cases.merging import active_merge
 from yimen.cases.models import Case, FollowUp, Satisfaction, Status
 from yimen.cases.presentation import EVENT_LABELS
 
@@ -68,6 +69,16 @@ def tracked_case(pk: int) -> Case | None:
     return Case.objects.filter(pk=pk).select_related("lead_unit", "category").first()
 
 
+def handling_case(case: Case) -> Case:
+    """The case that handles the resident's matter: their own, or the one it was joined to.
+
+    Each reporter of a merged matter keeps their own receipt and code, and follows, rates
+    and may ask to re-handle the case that handles it for all of them.
+    """
+    merge = active_merge(case) if case.status == S.MERGED else None
+    return merge.into if merge is not None else case
+
+
 @dataclass(frozen=True)
 class PublicEntry:
     at: datetime
@@ -95,9 +106,10 @@ class PublicView:
     may_rate: bool = False
     may_request_rehandling: bool = False
     rehandling_requested: bool = False
+    reported_as: str = ""  # the resident's own receipt number, when joined to this case
 
 
-def public_view(case: Case, category_label: Any) -> PublicView:
+def public_view(case: Case, category_label: Any, reported_as: str = "") -> PublicView:
     events = case.events.filter(is_public=True).only("at", "action", "note", "data")
     entries = []
     for event in events:
@@ -125,4 +137,5 @@ def public_view(case: Case, category_label: Any) -> PublicView:
         may_rate=case.status in workflow.RATEABLE and rating is None,
         may_request_rehandling=workflow.may_request_rehandling(case),
         rehandling_requested=workflow.rehandling_requested(case),
+        reported_as=reported_as if reported_as != case.receipt_number else "",
     )

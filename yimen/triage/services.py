@@ -208,8 +208,20 @@ class MonthAccuracy:
     unit_right: int = 0
     by_model: int = 0
 
-    def share(self, value: int) -> str:
+    def _share(self, value: int) -> str:
         return f"{100 * value / self.decided:.0f}%" if self.decided else "—"
+
+    @property
+    def share_first(self) -> str:
+        return self._share(self.first_right)
+
+    @property
+    def share_top(self) -> str:
+        return self._share(self.top_right)
+
+    @property
+    def share_unit(self) -> str:
+        return self._share(self.unit_right)
 
 
 def accuracy_by_month(suggestions: QuerySet[Suggestion]) -> list[MonthAccuracy]:

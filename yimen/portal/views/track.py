@@ -23,7 +23,7 @@ from yimen.cases.models import Case
 
 from ..forms import RatingForm, RehandlingForm, TrackForm, category_label
 from ..ratelimit import client_ip, hit, lookups_per_ip
-from ..tracking import find_case, public_view, tracked_case
+from ..tracking import find_case, handling_case, public_view, tracked_case
 
 TRACKED = "portal.tracked"
 
@@ -91,7 +91,7 @@ def rate(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             raise workflow.Invalid(_("Nothing was recorded. Please correct the marked fields."))
         workflow.rate_by_resident(
-            case, form.cleaned_data["satisfaction"], form.cleaned_data["comment"]
+            handling_case(case), form.cleaned_data["satisfaction"], form.cleaned_data["comment"]
         )
     except workflow.WorkflowError as exc:
         return _case_page(request, case, rating_form=form, error=exc)
@@ -109,7 +109,7 @@ def rehandle(request: HttpRequest) -> HttpResponse:
     try:
         if not form.is_valid():
             raise workflow.Invalid(_("Nothing was recorded. Please correct the marked fields."))
-        workflow.request_rehandling_by_resident(case, form.cleaned_data["reason"])
+        workflow.request_rehandling_by_resident(handling_case(case), form.cleaned_data["reason"])
     except workflow.WorkflowError as exc:
         return _case_page(request, case, rehandling_form=form, error=exc)
     messages.success(
@@ -147,7 +147,7 @@ def _case_page(
     error: workflow.WorkflowError | None = None,
 ) -> HttpResponse:
     context = {
-        "view": public_view(case, category_label),
+        "view": public_view(handling_case(case), category_label, case.receipt_number),
         "rating_form": rating_form or RatingForm(),
         "rehandling_form": rehandling_form or RehandlingForm(),
         "error": error,
