@@ -2,10 +2,13 @@
 
 Many neighbours report the same broken streetlight. A new report is compared with the open
 and recent matters around it on three grounds: the same place (a map point within
-``RADIUS_M``, or the same address), the same parties (an exact phone match on the sealed
-numbers) and similar text (character bigrams, which need no word list and tolerate
-paraphrase). Text alone can make a likely duplicate; a place or a party only backs up
-weaker text, because neighbours in one building bring different matters too.
+``RADIUS_M``, the same address, or the same building named in the text), the same parties
+(an exact phone match on the sealed numbers) and similar text (character bigrams, which
+need no word list and tolerate paraphrase). Broken streetlights are reported all over a
+township in the same words, so a place that differs rules a match out, text alone must
+be very close, and a shared place or party lets weaker text count; the other way round,
+neighbours in one building bring different matters too, so a place alone is only a
+reason to show, never a likely duplicate.
 
 ``likeness`` is a pure function, so its precision and recall can be measured
 (``bench/duplicates_eval.py``); ``find_similar`` fetches the candidates a user may see.
@@ -27,8 +30,8 @@ from .models import Case, Party, Status
 
 RADIUS_M = 150
 WINDOW = timedelta(days=60)  # closed matters older than this are no longer "recent"
-TEXT_ALONE = 0.55  # similarity at which the text alone makes a likely duplicate
-TEXT_WITH_PLACE = 0.3  # enough when the place or a party is the same too
+TEXT_ALONE = 0.9  # similarity at which the text alone makes a likely duplicate
+TEXT_WITH_PLACE = 0.25  # enough when the place or a party is the same too
 TEXT_SHOWN = 0.2  # below this, similar text is not worth mentioning
 CANDIDATES = 300  # recent matters nearby compared by text, newest first
 TEXT_CHARS = 2000  # a 20,000-character account is compared by its beginning
@@ -37,10 +40,14 @@ REASONS = {
     "text": _("similar text"),
     "place": _("same place"),
     "address": _("same address"),
+    "building": _("same building named"),
     "party": _("same party's phone"),
 }
 
 _WORD = re.compile(r"[\w\u4e00-\u9fff]+")
+# A building, entrance or house number named in the text or the address, with the estate
+# before it when there is one: "桂花小区3号楼" → ("小区", "3号楼"), "12栋" → ("", "12栋").
+_MARK = re.compile(r"(小区|花园|新村|家园|公寓|大厦|苑|村)?\s*(\d+)\s*(号楼|栋|幢|单元|号院|号)")
 _ONLY_OPEN = (
     Status.REGISTERED,
     Status.ROUTED,
@@ -117,14 +124,21 @@ def cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / norm
 
 
+def _without_places(text: str) -> str:
+    return _MARK.sub(" ", text)
+
+
 def text_similarity(a: Matter, b: Matter) -> float:
-    """The better of the titles' and the whole texts' similarity.
+    """The better of the titles' and the whole texts' similarity, places left out.
 
     Two residents rarely word a title alike, but when they do it is a strong sign; the
-    whole text catches the rest.
+    whole text catches the rest. Building numbers are compared as places, not as words.
     """
-    titles = cosine(bigrams(a.title), bigrams(b.title))
-    whole = cosine(bigrams(f"{a.title} {a.description}"), bigrams(f"{b.title} {b.description}"))
+    titles = cosine(bigrams(_without_places(a.title)), bigrams(_without_places(b.title)))
+    whole = cosine(
+        bigrams(_without_places(f"{a.title} {a.description}")),
+        bigrams(_without_places(f"{b.title} {b.description}")),
+    )
     return max(whole, 0.8 * titles)
 
 
@@ -144,6 +158,21 @@ def _address_key(address: str) -> str:
     return "".join(_WORD.findall(address.lower()))
 
 
+def marks(matter: Matter) -> frozenset[tuple[str, str]]:
+    """Buildings and house numbers named in the address, the title or the account."""
+    text = f"{matter.address} {matter.title} {matter.description[:TEXT_CHARS]}"
+    return frozenset((estate, number + unit) for estate, number, unit in _MARK.findall(text))
+
+
+def _same_building(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
+    """One number in both, and no two different estates named with it."""
+    return any(
+        number == other and (not estate or not other_estate or estate == other_estate)
+        for estate, number in a
+        for other_estate, other in b
+    )
+
+
 def likeness(new: Matter, old: Matter) -> Likeness:
     """Whether ``old`` is likely the same matter as ``new``, with a score and the reasons."""
     text = text_similarity(new, old)
@@ -153,14 +182,23 @@ def likeness(new: Matter, old: Matter) -> Likeness:
         reasons.append("text")
     if distance is not None and distance <= RADIUS_M:
         reasons.append("place")
-    address = _address_key(new.address)
-    if address and address == _address_key(old.address):
+    address, old_address = _address_key(new.address), _address_key(old.address)
+    if address and address == old_address:
         reasons.append("address")
+    new_marks, old_marks = marks(new), marks(old)
+    same_building = _same_building(new_marks, old_marks)
+    if same_building and "address" not in reasons:
+        reasons.append("building")
     if new.phones & old.phones:
         reasons.append("party")
-    backed = bool({"place", "address", "party"} & set(reasons))
-    likely = text >= TEXT_ALONE or (backed and text >= TEXT_WITH_PLACE)
-    score = text + 0.15 * backed + (0.05 if "party" in reasons else 0.0)
+    elsewhere = (
+        (distance is not None and distance > 2 * RADIUS_M)
+        or (address and old_address and address != old_address)
+        or (new_marks and old_marks and not same_building)
+    )
+    backed = bool({"place", "address", "building", "party"} & set(reasons))
+    likely = not elsewhere and (text >= TEXT_ALONE or (backed and text >= TEXT_WITH_PLACE))
+    score = text + 0.15 * backed + (0.05 if "party" in reasons else 0.0) - 0.5 * bool(elsewhere)
     return Likeness(likely, round(score, 3), round(text, 3), distance, reasons)
 
 
