@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "yimen.notices",
     "yimen.jobs",
     "yimen.cases",
+    "yimen.search",
     "yimen.mediation",
     "yimen.accountability",
     "yimen.ledgers",

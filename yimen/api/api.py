@@ -19,6 +19,7 @@ from yimen.cases.filters import OPEN_STATUSES, filter_cases
 from yimen.cases.models import Case, Channel
 from yimen.cases.models import Status as CaseStatus
 from yimen.org.scoping import get_for_user_or_404
+from yimen.search.query import RANKED_ORDER, is_ranked
 
 from . import attachments, conditional, errors, reference, schemas
 from .actions import ACTIONS, perform
@@ -135,7 +136,11 @@ def list_cases(
     unit: schemas.Id | None = Query(None, description="A unit's id: lead or co-handling unit."),
     channel: Channel | None = None,
     overdue: bool = Query(False, description="Only open cases past their deadline."),
-    q: str | None = Query(None, description="In the receipt number, title or account."),
+    q: str | None = Query(
+        None,
+        description="Words in the title, account, result or timeline notes (Chinese is cut "
+        "into words), or a receipt number. Without `ordering`, best matches come first.",
+    ),
     received_from: date | None = Query(None, description="Received on or after (local date)."),
     received_to: date | None = Query(None, description="Received on or before (local date)."),
     ordering: str | None = ordering_param(list(CASE_ORDERING), "`-received_at` (newest first)"),
@@ -163,7 +168,8 @@ def list_cases(
     if form.errors:
         names = {"grid": "jurisdiction"}
         return errors.invalid({names.get(k, k): v[0] for k, v in form.errors.items()})
-    cases = cases.order_by(*order(ordering, CASE_ORDERING, ["-received_at", "-pk"]))
+    newest = RANKED_ORDER if is_ranked(cases) else ["-received_at", "-pk"]
+    cases = cases.order_by(*order(ordering, CASE_ORDERING, newest))
     data = paginate(request, for_case_list(cases), page, limit)
     data["items"] = case_list_data(data["items"])
     return conditional.read(request, response, data)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yimen.org.models import Jurisdiction, Unit
+from yimen.search.query import search_cases
 
 from .models import Case, Category, Channel, Status
 from .routing import ancestor_ids
@@ -105,9 +106,7 @@ class CaseFilterForm(forms.Form):
         """The cases matching the filters; call after ``is_valid()``."""
         data = self.cleaned_data
         if q := data["q"].strip():
-            cases = cases.filter(
-                Q(receipt_number__icontains=q) | Q(title__icontains=q) | Q(description__icontains=q)
-            )
+            cases = search_cases(cases, q)  # best first; annotated with search_rank
         if data["status"] == OPEN_STATUSES:
             cases = cases.filter(status__in=OPEN)
         elif data["status"]:
@@ -145,8 +144,9 @@ def filter_cases(
 ) -> tuple[QuerySet[Case], CaseFilterForm]:
     """Narrow ``cases`` by the GET-style ``params``; return the result and the bound form.
 
-    ``params`` may be a ``QueryDict`` or a plain dict with the keys ``q`` (receipt number,
-    title or account contains), ``status`` (a status, or ``open`` for every open one),
+    ``params`` may be a ``QueryDict`` or a plain dict with the keys ``q`` (words in the
+    title, account, result or timeline notes, or a receipt number: ``search_cases``, which
+    orders by relevance and recency), ``status`` (a status, or ``open`` for every open one),
     ``category`` (code), ``unit`` (pk; lead or co-handling unit), ``grid`` (a jurisdiction's
     code or pk: its whole subtree), ``channel``, ``received_from`` / ``received_to``
     (local dates, both included) and ``overdue`` (``1``: open with the deadline before

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from yimen.org.models import Role, Unit, User
 from yimen.org.permissions import require, staff
+from yimen.search.query import is_ranked, snippets
 
 from .. import inbox as work
 from ..filters import filter_cases
@@ -58,21 +59,26 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require(staff)
 def case_list(request: HttpRequest) -> HttpResponse:
-    """All cases the user may see, filtered, newest first, 50 a page."""
+    """All cases the user may see, filtered, newest first (best match first for a search),
+    50 a page; a search shows each case's matching passage."""
     user, today = request.user, timezone.localdate()
     cases, form = filter_cases(Case.objects.for_user(user), request.GET, user=user, today=today)
+    searched = is_ranked(cases)  # a search: best matches first, as search_cases ordered them
     cases = (
         cases.select_related("category", "jurisdiction", "lead_unit")
         .defer("description", "result")  # long texts the table never shows
         .prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("id")))
-        .order_by("-received_at", "-pk")
     )
+    if not searched:
+        cases = cases.order_by("-received_at", "-pk")
     # One COUNT per request (Django drops the joins and ordering for it); the rows are
     # one indexed slice of received_at.
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = decorate(page.object_list, today)
+    found = snippets(page.object_list, form.cleaned_data["q"]) if searched else {}
     for case in page.object_list:
         case.masked_parties = [masked_party(p) for p in case.parties.all()]
+        case.snippet = found.get(case.pk)
     context = {"form": form, "page": page}
     return render(request, "cases/list.html", context)
 
