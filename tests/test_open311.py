@@ -552,7 +552,9 @@ def test_bad_query_parameters_are_400_or_403(o311, fmt, params, words):
 def test_dates_take_offsets_z_and_an_unencoded_plus(o311):
     case = submit(o311)
     day = timezone.localdate().isoformat()
-    for start in (f"{day}T00:00:00+08:00", f"{day}T00:00:00 08:00", f"{day}T00:00:00Z", day):
+    # Midnight UTC of the day before: before the case at any hour of the local day.
+    utc_before = (timezone.localdate() - timedelta(days=1)).isoformat()
+    for start in (f"{day}T00:00:00+08:00", f"{day}T00:00:00 08:00", f"{utc_before}T00:00:00Z", day):
         found = o311.anonymous.get("/requests.json", start_date=start).json()
         assert [i["service_request_id"] for i in found] == [case.receipt_number], start
 
