@@ -298,7 +298,7 @@ def test_a_gap_is_flagged_after_n_days_without_a_patrol():
 def test_the_overview_flags_grids_without_a_recent_patrol(fw, client_for, settings):
     settings.YIMEN_PATROL_GAP_DAYS = 7
     now = timezone.now()
-    log(fw, started_at=now - timedelta(days=6, hours=1), ended_at=now - timedelta(days=6))
+    log(fw, started_at=now - timedelta(days=5, hours=1), ended_at=now - timedelta(days=5))
     log(fw, actor=fw.grid_b, grid=fw.grid_b1, started_at=now - timedelta(days=8, hours=1),
         ended_at=now - timedelta(days=8))  # fmt: skip
     rows = {row.grid.code: row for row in services.grid_overview(fw.director, timezone.localdate())}
