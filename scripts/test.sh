@@ -50,6 +50,9 @@ fi
 run_pytest SQLite env -u DATABASE_URL $BIN/pytest "$@"
 
 if $BIN/python scripts/pg_ready.py "$PG_URL"; then
+  # tests/test_replica.py streams a replica from this server: let it (a pg_hba.conf line and a
+  # reload when the server is local and we may write its configuration; otherwise it says why).
+  $BIN/python scripts/pg_allow_replication.py "$PG_URL"
   run_pytest PostgreSQL env DATABASE_URL="$PG_URL" $BIN/pytest "$@"
 else
   step "SKIPPED PostgreSQL: no server answers at $PG_URL (set YIMEN_TEST_PG_URL to test elsewhere)"

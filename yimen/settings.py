@@ -136,6 +136,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock when their transaction starts, so two of them queue up instead
     # of one failing with "database is locked" halfway through (the audit chain relies on it).
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+# A PostgreSQL streaming replica for the reads that may lag a moment (yimen/dbrouter.py says
+# which); writes, transactions and migrations stay on the primary. See docs/scaling.md.
+if os.environ.get("YIMEN_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["YIMEN_REPLICA_URL"], conn_max_age=60, conn_health_checks=True
+    )
+    # Tests use the primary's test database under this alias too: a replica is read-only.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["yimen.dbrouter.PrimaryReplicaRouter"]
+    # Outermost, so a session or audit row written by any middleware counts as a write.
+    MIDDLEWARE.insert(0, "yimen.dbrouter.PinAfterWriteMiddleware")
+# After a request writes, its browser reads the primary for this long (a cookie).
+YIMEN_REPLICA_PIN_SECONDS = int(os.environ.get("YIMEN_REPLICA_PIN_SECONDS", 5))
+# Behind pgbouncer in transaction pooling mode a server-side cursor (the exports read in
+# chunks through one) cannot outlive its transaction: YIMEN_DB_TRANSACTION_POOLING=1.
+if _env_bool("YIMEN_DB_TRANSACTION_POOLING"):
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"

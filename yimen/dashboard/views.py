@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from yimen.cases.models import Case, Category, Party
 from yimen.cases.presentation import masked_party
 from yimen.cases.views.lists import decorate
+from yimen.dbrouter import reads_may_lag
 from yimen.fieldwork.coverage import screening_coverage
 from yimen.org.models import Jurisdiction, Level
 from yimen.org.permissions import require, staff
@@ -74,6 +75,7 @@ def _bars(pairs: list[tuple[str, int, str]]) -> dict[str, Any]:
 
 
 @require(staff)
+@reads_may_lag()
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Open, due soon and overdue; intake this week and last; the period by category, grid
     and week; the rates against their targets. Every number links to its cases."""
@@ -171,6 +173,7 @@ def _int(value: str) -> int | None:
 
 
 @require(staff)
+@reads_may_lag()
 def figure_cases(request: HttpRequest) -> HttpResponse:
     """The cases behind one number: the same queryset the number counted."""
     figure = FIGURES.get(request.GET.get("figure", ""))
@@ -207,6 +210,7 @@ def _density(user: Any, per_place: dict[int, int]) -> dict[str, Any]:
 
 
 @require(staff)
+@reads_may_lag()
 def trends_page(request: HttpRequest) -> HttpResponse:
     form, scope = _read(request)
     context = _context(form, scope)

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from yimen.dbrouter import reads_may_lag
 from yimen.org.models import Jurisdiction, Level
 
 from ..forms import category_label
@@ -23,6 +24,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@reads_may_lag()
 def stats(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/stats.html", {"stats": center_statistics(category_label)})
 
