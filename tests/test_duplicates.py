@@ -16,12 +16,27 @@ from yimen.cases.workflow import Invalid, NotAllowed
 pytestmark = pytest.mark.usefixtures("english")
 
 LIGHT = "路灯不亮", "桂花小区3号楼门口的路灯坏了一个多星期，晚上一片漆黑，老人出门很不安全。"
-LIGHT_AGAIN = "小区路灯坏了", "3号楼门口路灯已经坏了一个星期了，晚上很黑，老人出门不安全，请尽快修。"
+LIGHT_AGAIN = (
+    "小区路灯坏了",
+    "3号楼门口路灯已经坏了一个星期了，晚上很黑，老人出门不安全，请尽快修。",
+)
 NOISE = "楼上噪音", "楼上住户每天深夜跳绳，噪音很大，影响休息，沟通多次无果。"
 
 
-def register(w, title, description, *, actor=None, place=None, phone="13800000001", files=(),
-             lat=None, lng=None, address="", category="urban"):
+def register(
+    w,
+    title,
+    description,
+    *,
+    actor=None,
+    place=None,
+    phone="13800000001",
+    files=(),
+    lat=None,
+    lng=None,
+    address="",
+    category="urban",
+):
     return wf.register_case(
         actor=actor or w.desk, title=title, description=description,
         category=Category.objects.get(code=category), channel="visit",
@@ -63,9 +78,7 @@ def test_odd_text_never_crashes():
 # --- finding them -------------------------------------------------------------------------
 
 
-def test_similar_open_matters_are_found_with_reasons_but_not_across_communities(
-    cases_world, media
-):
+def test_similar_open_matters_are_found_with_reasons_but_not_across_communities(cases_world, media):
     w = cases_world
     first = register(w, *LIGHT)
     register(w, *NOISE, category="neighbour")
@@ -211,7 +224,9 @@ def test_the_case_page_offers_the_merge_and_its_undo(cases_world, media, client_
     page = client.get(f"/cases/{report.pk}/").content.decode()
     assert keeper.receipt_number in page and "likely the same" in page
     response = client.post(f"/cases/{report.pk}/merge/", {"other": keeper.receipt_number})
-    assert response.status_code == 302 and response["Location"].endswith(f"/cases/{keeper.pk}/#reports")
+    assert response.status_code == 302 and response["Location"].endswith(
+        f"/cases/{keeper.pk}/#reports"
+    )
     merge = keeper.merges_in.get()
     assert "2 reporters" in client.get(f"/cases/{keeper.pk}/").content.decode()
     assert client_for(w.desk_b).post(f"/cases/merges/{merge.pk}/undo/").status_code == 404

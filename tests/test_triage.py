@@ -30,7 +30,8 @@ def register(w, title, description="", category="other", place=None):
     return wf.register_case(
         actor=w.desk, title=title, description=description or title,
         category=Category.objects.get(code=category), channel="visit",
-        jurisdiction=place or w.community_a, parties=[wf.NewParty("王芳", "applicant", "13800000001")],
+        jurisdiction=place or w.community_a,
+        parties=[wf.NewParty("王芳", "applicant", "13800000001")],
     ).case  # fmt: skip
 
 
@@ -83,9 +84,12 @@ def test_the_suggestion_is_recorded_and_held_against_the_routing_choice(
     page = client_for(w.director).get("/triage/").content.decode()
     assert "100%" in page
     # Another community's director-level view counts none of it.
-    assert services.accuracy_by_month(
-        Suggestion.objects.filter(case__in=Case.objects.for_user(w.desk_b))
-    ) == []
+    assert (
+        services.accuracy_by_month(
+            Suggestion.objects.filter(case__in=Case.objects.for_user(w.desk_b))
+        )
+        == []
+    )
 
 
 def test_too_few_closed_cases_keep_the_rules(cases_world, model_file):
