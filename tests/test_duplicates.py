@@ -222,7 +222,10 @@ def test_the_case_page_offers_the_merge_and_its_undo(cases_world, media, client_
     keeper, report = register(w, *LIGHT), register(w, *LIGHT_AGAIN)
     client = client_for(w.desk)
     page = client.get(f"/cases/{report.pk}/").content.decode()
-    assert keeper.receipt_number in page and "likely the same" in page
+    assert f'hx-get="/cases/{report.pk}/similar/"' in page  # fetched once the page is shown
+    similar = client.get(f"/cases/{report.pk}/similar/").content.decode()
+    assert keeper.receipt_number in similar and "likely the same" in similar
+    assert client_for(w.desk_b).get(f"/cases/{report.pk}/similar/").status_code == 404
     response = client.post(f"/cases/{report.pk}/merge/", {"other": keeper.receipt_number})
     assert response.status_code == 302 and response["Location"].endswith(
         f"/cases/{keeper.pk}/#reports"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yimen.org.models import Jurisdiction, Unit
 from yimen.search.query import search_cases
+from yimen.widgets import FastSelect
 
 from .models import Case, Category, Channel, Status
 from .routing import ancestor_ids
@@ -55,7 +56,11 @@ class CaseFilterForm(forms.Form):
         empty_label=_("all categories"),
     )
     unit = forms.ModelChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("all units")
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("all units"),
+        widget=FastSelect,
     )
     grid = forms.CharField(label=_("Place"), required=False, max_length=32)
     channel = forms.ChoiceField(
@@ -80,7 +85,7 @@ class CaseFilterForm(forms.Form):
         unit_field = self.fields["unit"]
         unit_field.queryset = visible_units(user)
         unit_field.label_from_instance = lambda unit: f"{unit.name} ({unit.jurisdiction.name})"
-        self.fields["grid"].widget = forms.Select(choices=_place_choices(user))
+        self.fields["grid"].widget = FastSelect(choices=_place_choices(user))
 
     def clean_grid(self) -> Jurisdiction | None:
         """A jurisdiction's code or primary key, inside the user's subtree."""

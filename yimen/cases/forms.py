@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from yimen.org.forms import node_choices
 from yimen.org.models import Jurisdiction, Level, Role, Unit, User
 from yimen.org.scoping import path_and_ancestors
+from yimen.widgets import FastSelect
 
 from . import workflow
 from .attachments import check_upload
@@ -116,7 +117,9 @@ class IntakeForm(forms.Form):
     description = forms.CharField(
         label=_("account of the matter"), widget=forms.Textarea(attrs={"rows": 5})
     )
-    jurisdiction = forms.ModelChoiceField(label=_("place"), queryset=Jurisdiction.objects.none())
+    jurisdiction = forms.ModelChoiceField(
+        label=_("place"), queryset=Jurisdiction.objects.none(), widget=FastSelect
+    )
     address = forms.CharField(label=_("address"), max_length=200, required=False)
     latitude = forms.DecimalField(
         label=_("latitude"),

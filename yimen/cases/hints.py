@@ -88,7 +88,6 @@ class CasePanel:
     merged_into: Any  # the active CaseMerge that joined this case to another
     merged_in: list[Any]
     related: list[Case]
-    similar: list[Similar]
     may_merge: bool
     suggestion: Any  # yimen.triage.models.Suggestion or None
     suggested: list[tuple[str, float]] = field(default_factory=list)  # (category name, p)
@@ -98,20 +97,6 @@ def case_panel(case: Case, user: Any) -> CasePanel:
     merged_in = list(
         CaseMerge.objects.filter(into=case, undone_at__isnull=True).select_related("duplicate")
     )
-    related = related_cases(case, user)
-    similar: list[Similar] = []
-    if case.status != Status.MERGED:
-        known = {case.pk, *(m.duplicate_id for m in merged_in), *(c.pk for c in related)}
-        phones = {p.phone for p in case.parties.all() if p.phone}
-        found = find_similar(
-            Case.objects.for_user(user),
-            Matter.of(case, phones),
-            near_path=community_path(case.jurisdiction),
-            now=timezone.now(),
-            exclude=case.pk,
-            limit=8,
-        )
-        similar = [s for s in found if s.case.pk not in known][:5]
     suggestion = Suggestion.objects.filter(case=case).select_related("unit").first()
     suggested = []
     if suggestion is not None:
@@ -121,9 +106,34 @@ def case_panel(case: Case, user: Any) -> CasePanel:
         reporters=len(reporters(case)),
         merged_into=active_merge(case) if case.status == Status.MERGED else None,
         merged_in=merged_in,
-        related=related,
-        similar=similar,
+        related=related_cases(case, user),
         may_merge=may_merge(user, case),
         suggestion=suggestion,
         suggested=suggested,
     )
+
+
+def similar_to_case(case: Case, user: Any, limit: int = 5) -> list[Similar]:
+    """Matters that may be the same as this case, not already joined to or linked with it.
+
+    Asked for by the case page once it is shown, so the page itself does not wait for it.
+    """
+    if case.status == Status.MERGED:
+        return []
+    known = {
+        case.pk,
+        *CaseMerge.objects.filter(into=case, undone_at__isnull=True).values_list(
+            "duplicate_id", flat=True
+        ),
+        *(other.pk for other in related_cases(case, user)),
+    }
+    phones = {party.phone for party in case.parties.all() if party.phone}
+    found = find_similar(
+        Case.objects.for_user(user),
+        Matter.of(case, phones),
+        near_path=community_path(case.jurisdiction),
+        now=timezone.now(),
+        exclude=case.pk,
+        limit=limit + len(known),
+    )
+    return [s for s in found if s.case.pk not in known][:limit]

@@ -7,7 +7,7 @@ with the reason and what was typed.
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from yimen.org.permissions import require, staff
 from yimen.org.scoping import get_for_user_or_404
 
 from .. import merging, workflow
+from ..hints import similar_to_case
 from ..models import Case, CaseMerge
 from .detail import render_case
 
@@ -100,7 +101,20 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@require(staff)
+def similar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page's "possibly the same matter", fetched once the page is shown."""
+    case = get_for_user_or_404(Case, request.user, pk=pk)
+    context = {
+        "case": case,
+        "similar": similar_to_case(case, request.user),
+        "may_merge": merging.may_merge(request.user, case),
+    }
+    return render(request, "cases/_similar_cases.html", context)
+
+
 urlpatterns = [
+    path("<int:pk>/similar/", similar, name="similar"),
     path("<int:pk>/merge/", merge, name="merge"),
     path("<int:pk>/link/", link, name="link"),
     path("merges/<int:pk>/undo/", undo_merge, name="undo_merge"),

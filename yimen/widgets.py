@@ -1,0 +1,37 @@
+"""Form widgets for long choice lists.
+
+A street's place and unit lists run to well over a thousand options. Django's ``Select``
+draws each option through its own template, which made the option list the largest part of
+the case list's time at scale. ``FastSelect`` writes the same HTML in one pass.
+"""
+
+from typing import Any
+
+from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+
+class FastSelect(forms.Select):
+    """A single ``<select>`` whose options are written in Python, without groups."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        chosen = {str(v) for v in self.format_value(value)}
+        options = []
+        for option_value, label in self.choices:
+            key = "" if option_value is None else str(option_value)
+            selected = " selected" if key in chosen else ""
+            options.append(
+                f'<option value="{conditional_escape(key)}"{selected}>'
+                f"{conditional_escape(label)}</option>"
+            )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(final),
+            mark_safe("".join(options)),  # noqa: S308 - each option escaped above
+        )
