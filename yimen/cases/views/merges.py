@@ -36,6 +36,14 @@ def _target(request: HttpRequest, value: str) -> Case:
     return found
 
 
+def _to_reports(request: HttpRequest, case: Case, message: str) -> HttpResponse:
+    """Say what was done, and show the case's "reports of this matter"."""
+    messages.success(request, message)
+    response = redirect("cases:detail", pk=case.pk)
+    response["Location"] += "#reports"
+    return response
+
+
 @require(staff)
 @require_POST
 def merge(request: HttpRequest, pk: int) -> HttpResponse:
@@ -48,12 +56,8 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
         merging.merge_case(case, into=into, actor=request.user, reasons=reasons)
     except workflow.WorkflowError as exc:
         return render_case(request, case, error=exc, typed={"merge": typed})
-    messages.success(
-        request, _("Joined to %(number)s as another report.") % {"number": into.receipt_number}
-    )
-    response = redirect("cases:detail", pk=into.pk)
-    response["Location"] += "#reports"
-    return response
+    message = _("Joined to %(number)s as another report.") % {"number": into.receipt_number}
+    return _to_reports(request, into, message)
 
 
 @require(staff)
@@ -71,14 +75,10 @@ def undo_merge(request: HttpRequest, pk: int) -> HttpResponse:
         merging.undo_merge(merge, actor=request.user)
     except workflow.WorkflowError as exc:
         return render_case(request, merge.into, error=exc)
-    messages.success(
-        request,
-        _("The merge was undone: %(number)s is a case of its own again.")
-        % {"number": merge.duplicate.receipt_number},
-    )
-    response = redirect("cases:detail", pk=merge.duplicate.pk)
-    response["Location"] += "#reports"
-    return response
+    message = _("The merge was undone: %(number)s is a case of its own again.") % {
+        "number": merge.duplicate.receipt_number
+    }
+    return _to_reports(request, merge.duplicate, message)
 
 
 @require(staff)
@@ -93,12 +93,8 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except workflow.WorkflowError as exc:
         return render_case(request, case, error=exc, typed={"link": typed})
-    messages.success(
-        request, _("Marked as related to %(number)s.") % {"number": other.receipt_number}
-    )
-    response = redirect("cases:detail", pk=case.pk)
-    response["Location"] += "#reports"
-    return response
+    message = _("Marked as related to %(number)s.") % {"number": other.receipt_number}
+    return _to_reports(request, case, message)
 
 
 @require(staff)
