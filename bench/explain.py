@@ -28,7 +28,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
-from load import SEARCHES, database_url, targets  # noqa: E402
+from load import LOAD_TITLE, SEARCHES, database_url, delete_load_cases, targets  # noqa: E402
 from sweep_bench import setup_django  # noqa: E402
 
 
@@ -107,7 +107,7 @@ def main() -> None:
 
     def intake() -> int:
         applicant = {"name": "王芳", "phone": "13812345678", "role": "applicant"}
-        body = {"title": "负载测试", "description": "小区路灯不亮，夜间出行不便。",
+        body = {"title": LOAD_TITLE, "description": "小区路灯不亮，夜间出行不便。",
                 "category": "urban", "channel": "call", "jurisdiction": "330102001001",
                 "parties": [applicant]}  # fmt: skip
         return Client().post(
@@ -174,6 +174,7 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
                 print("\n".join(f"    {shorter(row[0])}" for row in cursor.fetchall()))
+    delete_load_cases()  # the intake's, so the pages stay as generated
 
 
 if __name__ == "__main__":

@@ -411,7 +411,7 @@ def main() -> None:  # noqa: C901 - one run, step by step
     command = (
         f"DATABASE_URL={url} .venv/bin/python bench/generate.py --cases {args.cases} "
         f"--communities {args.communities} --grids {args.grids} --years {args.years:g} "
-        f"--seed {args.seed}"
+        f"--seed {args.seed}" + (f" --phones {args.phones}" if args.phones != 50_000 else "")
     )
     fresh_database(vendor, url)
     setup_django()

@@ -19,9 +19,10 @@ loopback request it for ``--seconds`` after a warm-up:
 - the dashboard and the supervisor's desk as the director;
 
 then intake through the API (``POST /api/v1/cases``, a new ``Idempotency-Key`` each) for
-``--intake-seconds`` with ``--intake-clients`` threads. It prints, per operation, the
-requests, errors, server time (gunicorn's) and client time (loopback) p50 / p95 / p99,
-the workers' peak resident memory (``VmHWM``), then times the deadline sweep in this
+``--intake-seconds`` with ``--intake-clients`` threads (the cases it makes are deleted at
+the end, so a second run finds the same data; the sweep's alerts stay). It prints, per
+operation, the requests, errors, server time (gunicorn's) and client time (loopback)
+p50 / p95 / p99, the workers' peak resident memory (``VmHWM``), then times the sweep in this
 process (first, same day again, next day). The last line is ``key=value`` figures.
 """
 
@@ -49,6 +50,14 @@ sys.path.insert(0, str(BASE_DIR / "bench"))
 from sweep_bench import setup_django  # noqa: E402
 
 SEARCHES = ["漏水", "物业 电梯", "宅基地", "调解协议", "路灯", "拖欠工资"]
+LOAD_TITLE = "负载测试"  # the cases intake makes here, deleted at the end
+
+
+def delete_load_cases() -> int:
+    """The cases registered by the benchmarks' intake, so the next run finds the same data."""
+    from yimen.cases.models import Case
+
+    return Case.objects.filter(title__startswith=LOAD_TITLE).delete()[1].get("cases.Case", 0)
 
 
 def parse_args() -> argparse.Namespace:
@@ -337,7 +346,7 @@ def main() -> None:  # noqa: C901 - one run, step by step
 
     def intake(n: int):  # noqa: ANN202
         body = json.dumps({
-            "title": f"负载测试 {n}", "description": "小区路灯不亮，夜间出行不便。",
+            "title": f"{LOAD_TITLE} {n}", "description": "小区路灯不亮，夜间出行不便。",
             "category": "urban", "channel": "call", "jurisdiction": "330102001001",
             "parties": [{"name": "王芳", "phone": "13812345678", "role": "applicant"}],
         }, ensure_ascii=False).encode()  # fmt: skip
@@ -383,6 +392,7 @@ def main() -> None:  # noqa: C901 - one run, step by step
         master = memory_kb(server.process.pid, "VmHWM") / 1024
     finally:
         server.stop()
+        deleted = delete_load_cases()
 
     print()
     print(f"{'operation':<50} {'req':>5} {'err':>4} {'req/s':>6}   server p50 / p95 / p99 ms"
@@ -407,7 +417,7 @@ def main() -> None:  # noqa: C901 - one run, step by step
         f"{', '.join(f'{mb:.0f} MB' for mb in peaks.values())}; master {master:.0f} MB"
     )
     figures["worker_rss_mb"] = round(max(peaks.values(), default=0))
-    print(f"server log and errors: {folder}")
+    print(f"server log and errors: {folder}; {deleted:,} cases made by the intake deleted again")
 
     if not args.no_sweep:
         print("deadline sweep (in this process, on the same database):")
