@@ -67,3 +67,16 @@ def test_a_hot_page_costs_the_same_queries_for_ten_times_the_cases(
     few = queries(client, url(w, case))
     case = make_cases(w, 27)
     assert queries(client, url(w, case)) <= few, page
+
+
+def test_an_inbox_section_shows_the_nearest_deadlines_and_counts_the_rest(
+    cases_world, client_for, monkeypatch
+):
+    from yimen.cases import inbox
+
+    monkeypatch.setattr(inbox, "SECTION_ROWS", 2)
+    w = cases_world
+    make_cases(w, 3)
+    page = client_for(w.mediator).get("/cases/inbox/").content.decode()
+    assert 'data-count="handling">3<' in page
+    assert "The 2 with the nearest deadlines are shown, of 3." in page

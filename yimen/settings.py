@@ -151,6 +151,11 @@ if os.environ.get("YIMEN_REPLICA_URL"):
 YIMEN_REPLICA_PIN_SECONDS = int(os.environ.get("YIMEN_REPLICA_PIN_SECONDS", 5))
 # Behind pgbouncer in transaction pooling mode a server-side cursor (the exports read in
 # chunks through one) cannot outlive its transaction: YIMEN_DB_TRANSACTION_POOLING=1.
+# PostgreSQL's JIT compiled the list's deep-page query for 300 ms of its 460 ms (bench/README,
+# "Scale"); the app's queries are short and indexed, so it costs more than it saves.
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if _env_bool("YIMEN_DB_TRANSACTION_POOLING"):
     for _database in DATABASES.values():
         _database["DISABLE_SERVER_SIDE_CURSORS"] = True

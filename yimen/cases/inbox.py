@@ -25,15 +25,32 @@ ACTIVE = OPEN | {S.RESOLVED}
 NOT_YET_ACCEPTED = (S.REGISTERED, S.ROUTED)
 
 
+# A section shows this many cases, soonest deadline first; a director's street can have
+# ten thousand open, and a page of all of them took seconds and hundreds of megabytes.
+SECTION_ROWS = 50
+
+
 @dataclass
 class Section:
     key: str
     title: str | Promise
     cases: list[Case] = field(default_factory=list)
+    total: int | None = None  # counted only when there are more than SECTION_ROWS
 
     @property
     def count(self) -> int:
-        return len(self.cases)
+        return len(self.cases) if self.total is None else self.total
+
+    @property
+    def more(self) -> bool:
+        return self.count > len(self.cases)
+
+    @classmethod
+    def of(cls, key: str, title: str | Promise, cases: QuerySet[Case]) -> "Section":
+        first = list(cases[: SECTION_ROWS + 1])
+        if len(first) <= SECTION_ROWS:
+            return cls(key, title, first)
+        return cls(key, title, first[:SECTION_ROWS], total=cases.count())
 
 
 def _visible(user: Any) -> QuerySet[Case]:
@@ -177,7 +194,7 @@ def inbox_for(user: Any, today: date) -> list[Section]:
     if role == Role.GRID:
         plan.append(("reports", _("My reports"), my_reports(user)))
 
-    sections = [Section(key, title, list(cases)) for key, title, cases in plan]
+    sections = [Section.of(key, title, cases) for key, title, cases in plan]
     _attach_pending_extensions([s for s in sections if s.key == "extensions"])
     return sections
 
