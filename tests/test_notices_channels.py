@@ -547,3 +547,30 @@ def test_notices_page_links_to_the_e_mail_settings(world, client_for):
 def test_the_navigation_shows_webhooks_to_administrators(world, client_for):
     assert "/notices/webhooks/" in client_for(world.admin).get("/").content.decode()
     assert "/notices/webhooks/" not in client_for(world.desk).get("/").content.decode()
+
+
+def test_many_units_are_told_in_a_fixed_number_of_queries(
+    world, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    from tests.factories import UnitFactory, UserFactory
+    from yimen.notices.models import Notification, WebhookDelivery
+    from yimen.org.models import Role
+
+    def units(n):
+        made = []
+        for _ in range(n):
+            unit = UnitFactory(jurisdiction=world.street)
+            with_email(UserFactory(role=Role.UNIT, jurisdiction=world.street, unit=unit))
+            hook_for(unit, "https://hooks.example/x", events=(NoticeKind.OVERDUE,))
+            made.append(unit)
+        return [services.UnitNotice(u.pk, NoticeKind.OVERDUE, "逾期 3 件") for u in made]
+
+    few, more = units(2), units(6)
+    with django_assert_max_num_queries(9) as captured:
+        assert services.notify_units(few) == 2
+    with django_assert_max_num_queries(len(captured.captured_queries)):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            assert services.notify_units(more) == 6
+    assert len(callbacks) == 1
+    assert Notification.objects.filter(kind=NoticeKind.OVERDUE).count() == 8
+    assert WebhookDelivery.objects.filter(event=NoticeKind.OVERDUE).count() == 8

@@ -40,8 +40,8 @@ from yimen.cases.retention import anonymise_expired
 from yimen.cases.workflow import OPEN, archive_closed
 from yimen.cases.workflow import Status as S
 from yimen.meetings.sweep import remind_task_owners
-from yimen.notices.services import notify, notify_unit
-from yimen.org.models import Jurisdiction, Role, Unit, User
+from yimen.notices.services import UnitNotice, notify, notify_units
+from yimen.org.models import Jurisdiction, Role, User
 from yimen.org.scoping import path_and_ancestors
 from yimen.reports.reminders import remind_report_owners
 from yimen.safety.sweep import remind_overdue_rectifications
@@ -305,17 +305,12 @@ class _Digests:
         if not (self.units or self.people):
             return 0
         cases = Case.objects.only("pk", "receipt_number", "title").in_bulk(named)
-        notified = 0
-        units = Unit.objects.in_bulk({unit_id for unit_id, _kind in self.units})
+        notices = []
         for (unit_id, kind), digest in sorted(self.units.items()):
             message, case = _message(kind, digest, cases.get(digest.first))
-            notified += notify_unit(
-                units[unit_id],
-                kind=kind,
-                message=message,
-                case=case,
-                payload={"sweep_run": run.pk, "count": digest.count},
-            )
+            payload = {"sweep_run": run.pk, "count": digest.count}
+            notices.append(UnitNotice(unit_id, kind, message, case, payload))
+        notified = notify_units(notices)
         # People with the same news get it in one statement.
         same_news: dict[tuple[str, str, int | None], list[int]] = defaultdict(list)
         for (user_id, kind), digest in self.people.items():
