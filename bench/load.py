@@ -131,17 +131,20 @@ def free_port() -> int:
 class Server:
     """gunicorn with an access log of each request's own time, tagged by operation."""
 
-    def __init__(self, workers: int, env: dict[str, str], folder: Path) -> None:
+    def __init__(self, workers: int, env: dict[str, str], folder: Path, *,
+                 gunicorn: Path | None = None, app: str = "yimen.wsgi",
+                 cwd: Path = BASE_DIR) -> None:  # fmt: skip
+        """Yimen by default; ``gunicorn``, ``app`` and ``cwd`` start a peer the same way."""
         self.port = free_port()
         self.log = folder / "access.log"
         command = [
-            str(Path(sys.executable).parent / "gunicorn"), "yimen.wsgi",
+            str(gunicorn or Path(sys.executable).parent / "gunicorn"), app,
             f"--bind=127.0.0.1:{self.port}", f"--workers={workers}", "--worker-class=sync",
             "--timeout=120", f"--access-logfile={self.log}",
             "--access-logformat=%({x-bench}i)s %(s)s %(D)s",
         ]  # fmt: skip
         self.process = subprocess.Popen(  # noqa: S603 - our own server
-            command, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
             stderr=open(folder / "error.log", "w"),  # noqa: SIM115
         )  # fmt: skip
         for _ in range(150):
@@ -160,11 +163,15 @@ class Server:
 
     def server_times(self, tag: str) -> list[float]:
         """Milliseconds per request of one operation, from the access log."""
-        times = []
+        return self.all_server_times().get(tag, [])
+
+    def all_server_times(self) -> dict[str, list[float]]:
+        """Milliseconds per request of every operation, by its tag."""
+        times: dict[str, list[float]] = {}
         for line in self.log.read_text().splitlines():
             parts = line.split()
-            if len(parts) == 3 and parts[0] == tag:
-                times.append(int(parts[2]) / 1000)
+            if len(parts) == 3:
+                times.setdefault(parts[0], []).append(int(parts[2]) / 1000)
         return times
 
     def stop(self) -> None:

@@ -41,8 +41,6 @@ import http.client
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -55,7 +53,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
-from load import SEARCHES, Client, free_port, memory_kb, percentile, session_for  # noqa: E402
+from load import SEARCHES, Client, Server, memory_kb, percentile, session_for  # noqa: E402
 from sweep_bench import setup_django  # noqa: E402
 
 PEERS = BASE_DIR / "bench" / "peers"
@@ -81,52 +79,6 @@ def bench_url(url: str, what: str) -> str:
     if not url.startswith(("postgres://", "postgresql://")) or "bench" not in name:
         sys.exit(f"{what}: a PostgreSQL database whose name contains 'bench' is needed")
     return url
-
-
-class Server:
-    """gunicorn as ``bench/load.py`` starts it (its own access log of tagged request times),
-    for either system."""
-
-    def __init__(self, gunicorn: Path, app: str, cwd: Path, workers: int, env: dict,
-                 folder: Path) -> None:  # fmt: skip
-        self.port = free_port()
-        self.log = folder / "access.log"
-        command = [
-            str(gunicorn), app, f"--bind=127.0.0.1:{self.port}", f"--workers={workers}",
-            "--worker-class=sync", "--timeout=120", f"--access-logfile={self.log}",
-            "--access-logformat=%({x-bench}i)s %(s)s %(D)s",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(  # noqa: S603 - our own server
-            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-            stderr=open(folder / "error.log", "w"),  # noqa: SIM115
-        )  # fmt: skip
-        import socket
-
-        for _ in range(150):
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not start; see {folder / 'error.log'}")
-
-    def workers(self) -> list[int]:
-        found = []
-        for task in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
-            found += [int(pid) for pid in task.read_text().split()]
-        return found
-
-    def server_times(self) -> dict[str, list[float]]:
-        times: dict[str, list[float]] = {}
-        for line in self.log.read_text().splitlines():
-            parts = line.split()
-            if len(parts) == 3:
-                times.setdefault(parts[0], []).append(int(parts[2]) / 1000)
-        return times
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
 
 
 def run_steps(port: int, tag: str, make_steps, *, clients: int, seconds: float,
@@ -363,7 +315,7 @@ def measure(name: str, server: Server, operations: dict, args: argparse.Namespac
         print(f"  {name:<8} {LABELS[op]:<44} {len(result['client']):>5} operations, "
               f"{len(result['errors'])} errors, client p50 {percentile(result['client'], .5):8.1f}"
               f" ms  p95 {percentile(result['client'], .95):8.1f} ms", flush=True)  # fmt: skip
-    served = server.server_times()
+    served = server.all_server_times()
     for op, result in results.items():
         result["server"] = {k.split(".", 1)[1]: v for k, v in served.items()
                             if k.startswith(f"{op}.")}  # fmt: skip
@@ -411,8 +363,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one run, step by step
     env = {**os.environ, "DATABASE_URL": yimen_url, "YIMEN_VAR_DIR": str(folder / "yimen"),
            "SECRET_KEY": settings.SECRET_KEY, "YIMEN_DATA_KEY": settings.YIMEN_DATA_KEY,
            "YIMEN_OTP_REQUIRED_ROLES": "", "YIMEN_API_RATE": "1000000/min"}  # fmt: skip
-    server = Server(Path(sys.executable).parent / "gunicorn", "yimen.wsgi", BASE_DIR,
-                    args.workers, env, folder / "yimen")  # fmt: skip
+    server = Server(args.workers, env, folder / "yimen")
     try:
         results["yimen"] = measure("Yimen", server, yimen_operations(y, deep_page), args, wanted)
     finally:
@@ -421,8 +372,9 @@ def main() -> None:  # noqa: C901, PLR0915 - one run, step by step
     peer_env = {k: v for k, v in os.environ.items()
                 if not k.startswith(("YIMEN_", "DJANGO_"))}  # fmt: skip
     peer_env |= {"DATABASE_URL": peer_url, "DJANGO_SETTINGS_MODULE": "settings"}
-    server = Server(PEERS / ".venv" / "bin" / "gunicorn", "wsgi", PEERS / "helpdesk",
-                    args.workers, peer_env, folder / "peer")  # fmt: skip
+    server = Server(args.workers, peer_env, folder / "peer",
+                    gunicorn=PEERS / ".venv" / "bin" / "gunicorn", app="wsgi",
+                    cwd=PEERS / "helpdesk")  # fmt: skip
     try:
         session = peer_login(server.port)
         operations = peer_operations(server.port, p, session, deep_page)
