@@ -406,3 +406,22 @@ def test_receipt_prefixes():
     assert receipt_prefix("ＹＭ-2026") == "YM-2026"
     assert receipt_prefix("YM") is None
     assert receipt_prefix("楼道") is None
+
+
+def test_a_common_word_ranks_only_the_newest_matches_and_says_so(
+    cases_world, client_for, monkeypatch
+):
+    from yimen.search import query
+
+    monkeypatch.setattr(query, "RANKED_AT_MOST", 2)
+    w = cases_world
+    made = [register(w, title="路灯不亮", description="小区路灯坏了") for _ in range(3)]
+    now = timezone.now()
+    for age, case in enumerate(made):
+        Case.objects.filter(pk=case.pk).update(received_at=now - timedelta(days=age))
+    assert found(w.desk, "路灯") == [made[0].pk, made[1].pk]  # the oldest is left out
+    page = client_for(w.desk).get(reverse("cases:list"), {"q": "路灯"}).content.decode()
+    assert 'id="search-bound"' in page
+    assert 'id="search-bound"' not in client_for(w.desk).get(
+        reverse("cases:list"), {"q": "其他"}
+    ).content.decode()

@@ -27,6 +27,10 @@ from . import index
 from .segment import Group, normalise, query_groups, terms_at
 
 RECENT_DAYS = 90
+# A common word matches tens of thousands of cases, and ranking every one of them took
+# seconds at a million cases (bench/README, "Scale"). Only the newest this many matches are
+# ranked and listed; the case list says so, and filters reach older ones.
+RANKED_AT_MOST = 2000
 RANK = "search_rank"
 RANKED_ORDER = (f"-{RANK}", "-received_at", "-pk")
 # YM-2026-000123, typed whole or its start, with or without the dashes.
@@ -168,7 +172,8 @@ def search_cases(cases: QuerySet[Case], q: str, *, now: Any = None) -> QuerySet[
         text = Q(title__icontains=q) | Q(description__icontains=q)
         return _ranked(cases.filter(text), Value(0.0))
     matching = cases.filter(search_index__document__match=query)
-    return _ranked(matching, SearchRank(query, now or timezone.now()))
+    newest = matching.order_by("-received_at", "-pk").values("pk")[:RANKED_AT_MOST]
+    return _ranked(matching.filter(pk__in=newest), SearchRank(query, now or timezone.now()))
 
 
 def is_ranked(cases: QuerySet[Case]) -> bool:

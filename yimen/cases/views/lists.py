@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from yimen.org.models import Role, Unit, User
 from yimen.org.permissions import require, staff
+from yimen.search import query as search_query
 from yimen.search.query import is_ranked, snippets
 
 from .. import inbox as work
@@ -79,7 +80,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
     for case in page.object_list:
         case.masked_parties = [masked_party(p) for p in case.parties.all()]
         case.snippet = found.get(case.pk)
-    context = {"form": form, "page": page}
+    context = {
+        "form": form,
+        "page": page,
+        "ranked_at_most": search_query.RANKED_AT_MOST
+        if searched and page.paginator.count >= search_query.RANKED_AT_MOST
+        else None,
+    }
     return render(request, "cases/list.html", context)
 
 
