@@ -422,6 +422,7 @@ def test_a_common_word_ranks_only_the_newest_matches_and_says_so(
     assert found(w.desk, "路灯") == [made[0].pk, made[1].pk]  # the oldest is left out
     page = client_for(w.desk).get(reverse("cases:list"), {"q": "路灯"}).content.decode()
     assert 'id="search-bound"' in page
-    assert 'id="search-bound"' not in client_for(w.desk).get(
-        reverse("cases:list"), {"q": "其他"}
-    ).content.decode()
+    assert (
+        'id="search-bound"'
+        not in client_for(w.desk).get(reverse("cases:list"), {"q": "其他"}).content.decode()
+    )
