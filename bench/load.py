@@ -217,13 +217,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-def run_operation(port: int, tag: str, make_request, *, clients: int, seconds: float,
-                  warmup: int = 2) -> dict:  # fmt: skip
-    """``clients`` threads sending ``make_request(n)`` for ``seconds``; times and errors."""
+def run_steps(port: int, tag: str, make_steps, *, clients: int, seconds: float,
+              warmup: int = 2) -> dict:  # fmt: skip
+    """``clients`` threads sending the requests of ``make_steps(n)`` for ``seconds``.
+
+    An operation may be several requests one after the other (the peer's page shell and its
+    data request): its client time is theirs together. ``make_steps(n)`` gives
+    ``[(method, path, body, headers, ok, subtag), …]``; a request is logged under
+    ``tag.subtag``, or ``tag`` without a subtag."""
     client = Client(port)
     for n in range(warmup):
-        method, path, body, headers, _ok = make_request(-1 - n)
-        client.request(method, path, body, {**headers, "X-Bench": "warmup"})
+        for method, path, body, headers, _ok, _sub in make_steps(-1 - n):
+            client.request(method, path, body, {**headers, "X-Bench": "warmup"})
     times: list[float] = []
     errors: list[int] = []
     counter = iter(range(10**9))
@@ -235,12 +240,19 @@ def run_operation(port: int, tag: str, make_request, *, clients: int, seconds: f
         while time.perf_counter() < stop:
             with lock:
                 n = next(counter)
-            method, path, body, headers, ok = make_request(n)
-            status, ms, _content = own.request(method, path, body, {**headers, "X-Bench": tag})
-            with lock:
-                times.append(ms)
+            total, failed = 0.0, None
+            for method, path, body, headers, ok, sub in make_steps(n):
+                status, ms, _content = own.request(
+                    method, path, body, {**headers, "X-Bench": f"{tag}.{sub}" if sub else tag}
+                )
+                total += ms
                 if status not in ok:
-                    errors.append(status)
+                    failed = status
+                    break
+            with lock:
+                times.append(total)
+                if failed is not None:
+                    errors.append(failed)
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     began = time.perf_counter()
@@ -249,6 +261,14 @@ def run_operation(port: int, tag: str, make_request, *, clients: int, seconds: f
     for thread in threads:
         thread.join()
     return {"client": times, "errors": errors, "seconds": time.perf_counter() - began}
+
+
+def run_operation(port: int, tag: str, make_request, *, clients: int, seconds: float,
+                  warmup: int = 2) -> dict:  # fmt: skip
+    """``run_steps`` for an operation of one request: ``make_request(n)`` gives
+    ``(method, path, body, headers, ok)``."""
+    return run_steps(port, tag, lambda n: [(*make_request(n), None)], clients=clients,
+                     seconds=seconds, warmup=warmup)  # fmt: skip
 
 
 def export_register(port: int, session: str) -> tuple[str, dict]:

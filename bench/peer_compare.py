@@ -43,8 +43,6 @@ import os
 import re
 import sys
 import tempfile
-import threading
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
@@ -53,7 +51,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
-from load import SEARCHES, Client, Server, memory_kb, percentile, session_for  # noqa: E402
+from load import SEARCHES, Server, memory_kb, percentile, run_steps, session_for  # noqa: E402
 from sweep_bench import setup_django  # noqa: E402
 
 PEERS = BASE_DIR / "bench" / "peers"
@@ -79,49 +77,6 @@ def bench_url(url: str, what: str) -> str:
     if not url.startswith(("postgres://", "postgresql://")) or "bench" not in name:
         sys.exit(f"{what}: a PostgreSQL database whose name contains 'bench' is needed")
     return url
-
-
-def run_steps(port: int, tag: str, make_steps, *, clients: int, seconds: float,
-              warmup: int = 2) -> dict:  # fmt: skip
-    """``bench/load.py``'s ``run_operation``, but an operation may be several requests one
-    after the other (the peer's page shell and its data request): its client time is theirs
-    together. ``make_steps(n)`` gives ``[(method, path, body, headers, ok, subtag), …]``."""
-    client = Client(port)
-    for n in range(warmup):
-        for method, path, body, headers, _ok, _sub in make_steps(-1 - n):
-            client.request(method, path, body, {**headers, "X-Bench": "warmup"})
-    times: list[float] = []
-    errors: list[int] = []
-    counter = iter(range(10**9))
-    lock = threading.Lock()
-    stop = time.perf_counter() + seconds
-
-    def worker() -> None:
-        own = Client(port)
-        while time.perf_counter() < stop:
-            with lock:
-                n = next(counter)
-            total, failed = 0.0, None
-            for method, path, body, headers, ok, sub in make_steps(n):
-                status, ms, _content = own.request(
-                    method, path, body, {**headers, "X-Bench": f"{tag}.{sub}"}
-                )
-                total += ms
-                if status not in ok:
-                    failed = status
-                    break
-            with lock:
-                times.append(total)
-                if failed is not None:
-                    errors.append(failed)
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return {"client": times, "errors": errors, "seconds": time.perf_counter() - began}
 
 
 # --- Yimen -----------------------------------------------------------------------------------
