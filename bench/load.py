@@ -122,6 +122,25 @@ def targets() -> dict:
     return {"unit": unit, "overdue": overdue, "cases": cases, "total": Case.objects.count()}
 
 
+def deep_key(unit: int, offset: int = 50_000) -> str:
+    """The ``after=`` key that shows the unit's whole list (as the director sees it) from
+    row ``offset`` on: the page a person reaches by "Next" a thousand times (a list counts
+    and numbers only its first 10,000 rows, then goes on by key)."""
+    from django.utils import timezone
+
+    from yimen.cases.filters import filter_cases
+    from yimen.cases.models import Case
+    from yimen.cases.paging import NEWEST_FIRST, Key
+    from yimen.org.models import User
+
+    director = User.objects.get(username="director")
+    cases, _form = filter_cases(Case.objects.for_user(director), {"unit": str(unit)},
+                                user=director, today=timezone.localdate())  # fmt: skip
+    total = cases.count()
+    row = cases.order_by(*NEWEST_FIRST)[min(offset, total) - 1]
+    return str(Key.of(row))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -385,8 +404,8 @@ def main() -> None:  # noqa: C901 - one run, step by step
         ("list_filtered_p1", "list: unit + open + overdue, page 1", page(filtered, director)),
         ("list_filtered_last", f"list: the same, last page ({last})",
          page(f"{filtered}&page={last}", director)),
-        ("list_deep", "list: unit, all statuses, page 1001",
-         page(f"/cases/?unit={unit.pk}&page=1001", director)),
+        ("list_deep", "list: unit, all statuses, from row 50,001 (by key)",
+         page(f"/cases/?unit={unit.pk}&after={deep_key(unit.pk)}", director)),
         ("case_page", "case page (a different case each time)", case_page),
         ("inbox_desk", "my work (inbox), desk", page("/cases/inbox/", desk)),
         ("inbox_director", "my work (inbox), director", page("/cases/inbox/", director)),

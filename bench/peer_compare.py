@@ -23,8 +23,9 @@ The operations, one after the other on each system:
   DataTables request that fetches the rows (``/tickets/?queue=Q&status=1&status=2`` then
   ``/datatables_ticket_list/<query>?start=0&length=50``): a person waits for both, so its
   client time is the two requests back to back;
-- ``list_deep``: the same unit / queue, all statuses, a deep page (the same page number on
-  both: page 1001, offset 50,000, or the last page both have);
+- ``list_deep``: the same unit / queue, all statuses, the same deep rows on both (from row
+  50,001, or the last page both have): the peer's page 1001 by offset, Yimen's by key
+  (``after=``, as its "Next" goes on past the 200 numbered pages);
 - ``item_page``: a case / ticket page, a different one each time from a random sample;
 - ``search``: a text search over everything the user sees (the words of ``bench/load.py``),
   first page (peer: shell with ``?q=`` plus its DataTables request);
@@ -51,7 +52,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
-from load import SEARCHES, Server, memory_kb, percentile, run_steps, session_for  # noqa: E402
+from load import SEARCHES, Server, deep_key, memory_kb, percentile, run_steps, session_for  # noqa: E402
 from sweep_bench import setup_django  # noqa: E402
 
 PEERS = BASE_DIR / "bench" / "peers"
@@ -128,7 +129,8 @@ def yimen_operations(t: dict, deep_page: int) -> dict:
     cases = t["cases"]
     return {
         "list_filtered": lambda n: get(f"/cases/?unit={t['unit']}&status=open"),
-        "list_deep": lambda n: get(f"/cases/?unit={t['unit']}&page={deep_page}"),
+        # The same rows as the peer's page: Yimen numbers 200 pages, then goes on by key.
+        "list_deep": lambda n: get(f"/cases/?unit={t['unit']}&after={t['deep_key']}"),
         "item_page": lambda n: get(f"/cases/{cases[n % len(cases)]}/"),
         "search": lambda n: get(f"/cases/?q={quote(SEARCHES[n % len(SEARCHES)])}"),
         "intake": intake,
@@ -302,6 +304,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one run, step by step
     if y["total"] < 1000 or p["total"] < 1000:
         sys.exit("generate Yimen cases (bench/generate.py) and load the peer's tickets first")
     deep_page = min(DEEP_PAGE, -(-y["unit_total"] // PER_PAGE), -(-p["queue_total"] // PER_PAGE))
+    y["deep_key"] = deep_key(y["unit"], (deep_page - 1) * PER_PAGE)
     print(f"Yimen: {y['total']:,} cases; busiest unit {y['unit']}: {y['unit_total']:,} cases, "
           f"{y['open']:,} open")  # fmt: skip
     print(f"peer:  {p['total']:,} tickets; busiest queue {p['queue']}: {p['queue_total']:,} "

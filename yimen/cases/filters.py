@@ -110,8 +110,6 @@ class CaseFilterForm(forms.Form):
     def apply(self, cases: QuerySet[Case], today: date) -> QuerySet[Case]:
         """The cases matching the filters; call after ``is_valid()``."""
         data = self.cleaned_data
-        if q := data["q"].strip():
-            cases = search_cases(cases, q)  # best first; annotated with search_rank
         if data["status"] == OPEN_STATUSES:
             cases = cases.filter(status__in=OPEN)
         elif data["status"]:
@@ -134,6 +132,9 @@ class CaseFilterForm(forms.Form):
             cases = cases.filter(received_at__lt=end)
         if data["overdue"]:
             cases = cases.filter(status__in=OPEN, deadline__lt=today)
+        if q := data["q"].strip():
+            # Last: the newest matches it ranks are those of the cases filtered above.
+            cases = search_cases(cases, q)  # best first; annotated with search_rank
         return cases
 
 

@@ -4,7 +4,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from yimen.cases.models import Case, Category, Party
+from yimen.cases.paging import newest_first
 from yimen.cases.presentation import masked_party
 from yimen.cases.views.lists import decorate
 from yimen.dbrouter import reads_may_lag
@@ -185,16 +185,14 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
     if scope is None:
         return render(request, "dashboard/cases.html", context, status=400)
     cases, said = _narrow(request, figure.cases(scope))
-    cases = (
-        cases.select_related("category", "jurisdiction", "lead_unit")
-        .prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("id")))
-        .order_by("-received_at", "-pk")
+    cases = cases.select_related("category", "jurisdiction", "lead_unit").prefetch_related(
+        Prefetch("parties", queryset=Party.objects.order_by("id"))
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = decorate(page.object_list, scope.today)
-    for case in page.object_list:
+    listing = newest_first(cases, request.GET, PAGE_SIZE)
+    listing.page.object_list = decorate(listing.page.object_list, scope.today)
+    for case in listing.page.object_list:
         case.masked_parties = [masked_party(p) for p in case.parties.all()]
-    context.update(page=page, narrowed=said, code=request.GET["figure"])
+    context.update(listing=listing, page=listing.page, narrowed=said, code=request.GET["figure"])
     return render(request, "dashboard/cases.html", context)
 
 

@@ -12,11 +12,12 @@ age, and between equal matches the newer case comes first.
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -154,11 +155,35 @@ def _ranked(cases: QuerySet[Case], rank: Any) -> QuerySet[Case]:
     return cases.annotate(**{RANK: rank}).order_by(*RANKED_ORDER)
 
 
+class Position(Func):
+    """Minus where a case's id stands in ``ids`` (-1 for the first): the order of a search
+    ranked once, in one query, kept by the queries that page and count its result."""
+
+    output_field = IntegerField()
+
+    def __init__(self, ids: Sequence[int]) -> None:
+        super().__init__(F("pk"))
+        self.ids = [int(pk) for pk in ids]
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        pk, params = compiler.compile(self.get_source_expressions()[0])
+        return f"-array_position(%s::bigint[], {pk})", [self.ids, *params]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        pk, params = compiler.compile(self.get_source_expressions()[0])
+        whens = " ".join(f"WHEN {pk_} THEN {-n}" for n, pk_ in enumerate(self.ids, 1))
+        return f"(CASE {pk} {whens} END)", params
+
+
 def search_cases(cases: QuerySet[Case], q: str, *, now: Any = None) -> QuerySet[Case]:
     """The cases of ``cases`` that match ``q``, annotated with ``search_rank`` and best first.
 
     Every word of the query must be in the case's title, account, result or timeline
     notes. A query with nothing to look for (only punctuation, only "的") matches nothing.
+
+    The newest ``RANKED_AT_MOST`` matches are read and ranked here, in one query, so call
+    it after every other filter. What it returns holds their ids in rank order: counting
+    and paging it reads those few rows by primary key, never the index again.
     """
     q = q.strip()
     if not q:
@@ -172,8 +197,16 @@ def search_cases(cases: QuerySet[Case], q: str, *, now: Any = None) -> QuerySet[
         text = Q(title__icontains=q) | Q(description__icontains=q)
         return _ranked(cases.filter(text), Value(0.0))
     matching = cases.filter(search_index__document__match=query)
-    newest = matching.order_by("-received_at", "-pk").values("pk")[:RANKED_AT_MOST]
-    return _ranked(matching.filter(pk__in=newest), SearchRank(query, now or timezone.now()))
+    newest = (
+        matching.annotate(**{RANK: SearchRank(query, now or timezone.now())})
+        .order_by("-received_at", "-pk")
+        .values_list("pk", "received_at", RANK)[:RANKED_AT_MOST]
+    )
+    best = sorted(newest, key=lambda row: (-row[2], -row[1].timestamp(), -row[0]))
+    ids = [pk for pk, _received, _rank in best]
+    if not ids:
+        return _ranked(cases.none(), Value(0.0))
+    return _ranked(cases.filter(pk__in=ids), Position(ids))
 
 
 def is_ranked(cases: QuerySet[Case]) -> bool:

@@ -23,6 +23,7 @@ from yimen.search.query import is_ranked, snippets
 from .. import inbox as work
 from ..filters import filter_cases
 from ..models import Case, Complexity, Party, Status
+from ..paging import Listing, newest_first
 from ..presentation import masked_party, with_time_left
 from ..workflow import suggestion_for
 
@@ -70,21 +71,23 @@ def case_list(request: HttpRequest) -> HttpResponse:
         .defer("description", "result")  # long texts the table never shows
         .prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("id")))
     )
-    if not searched:
-        cases = cases.order_by("-received_at", "-pk")
-    # One COUNT per request (Django drops the joins and ordering for it); the rows are
-    # one indexed slice of received_at.
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = decorate(page.object_list, today)
-    found = snippets(page.object_list, form.cleaned_data["q"]) if searched else {}
-    for case in page.object_list:
+    if searched:
+        paginator = Paginator(cases, PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        listing = Listing(page, paginator.count, False, None)
+    else:
+        listing = newest_first(cases, request.GET, PAGE_SIZE)
+    rows = listing.page.object_list = decorate(listing.page.object_list, today)
+    found = snippets(rows, form.cleaned_data["q"]) if searched else {}
+    for case in rows:
         case.masked_parties = [masked_party(p) for p in case.parties.all()]
         case.snippet = found.get(case.pk)
     context = {
         "form": form,
-        "page": page,
+        "listing": listing,
+        "page": listing.page,
         "ranked_at_most": search_query.RANKED_AT_MOST
-        if searched and page.paginator.count >= search_query.RANKED_AT_MOST
+        if searched and listing.count >= search_query.RANKED_AT_MOST
         else None,
     }
     return render(request, "cases/list.html", context)
