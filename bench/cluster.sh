@@ -20,8 +20,9 @@ shared_buffers = 4GB
 effective_cache_size = 12GB
 work_mem = 16MB
 maintenance_work_mem = 1GB
-max_wal_size = 16GB
+max_wal_size = 2GB
 checkpoint_timeout = 15min
+min_wal_size = 256MB
 random_page_cost = 1.1
 max_parallel_maintenance_workers = 2
 CONF

@@ -426,3 +426,16 @@ def test_a_common_word_ranks_only_the_newest_matches_and_says_so(
         'id="search-bound"'
         not in client_for(w.desk).get(reverse("cases:list"), {"q": "其他"}).content.decode()
     )
+
+
+def test_registering_writes_the_index_row_once(cases_world):
+    """The case's save and its first event's each ask for the row; it is written once, with
+    both (``index.once_per_case``), in the registering transaction."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        case = register(cases_world, title="楼道堆放杂物", description="消防通道被占")
+    sqls = [q["sql"] for q in queries]
+    writes = [s for s in sqls if "INSERT" in s and "INTO search_caseindex" in s]
+    assert len(writes) == 1
+    assert found(cases_world.desk, "杂物") == [case.pk]

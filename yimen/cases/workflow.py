@@ -27,6 +27,7 @@ from yimen.notices.services import notify, notify_unit
 from yimen.org.models import Role, Unit, User
 from yimen.org.roster import urgent_recipients
 from yimen.org.scoping import path_and_ancestors
+from yimen.search import index as search_index
 from yimen.triage.services import record_choice, record_suggestion
 from yimen.workdays.services import load_calendar
 
@@ -450,7 +451,7 @@ def _create_case(
     """Write a checked matter, its parties and files, in one transaction."""
     now = timezone.now()
     code = new_tracking_code()
-    with transaction.atomic():
+    with transaction.atomic(), search_index.once_per_case():
         case = Case.objects.create(
             receipt_number=next_number("YM", timezone.localtime(now).year),
             tracking_code_hash=tracking_hash(code),

@@ -9,7 +9,9 @@ behind or runs ahead of what was committed, even when a process dies between the
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connection, transaction
@@ -124,6 +126,39 @@ def reindex_cases(
         documents = {pk: _document(title, body) for pk, (title, body) in texts.items()}
         _write(documents, [pk for pk in ids if pk not in texts])
     return len(documents)
+
+
+_pending: ContextVar[set[int] | None] = ContextVar("search_pending", default=None)
+
+
+@contextmanager
+def once_per_case() -> Iterator[None]:
+    """Inside the block, rewrite each changed case's row once, at the block's end.
+
+    Registering a case saves the case and then its first event, and each save would
+    rewrite the row: twice the segmenting on the busiest write there is. Use it inside the
+    transaction, so the row is still written with the change it reflects.
+    """
+    if _pending.get() is not None:  # already inside one: the outer block writes
+        yield
+        return
+    token = _pending.set(set())
+    try:
+        yield
+        ids = _pending.get()
+    finally:
+        _pending.reset(token)
+    if ids:
+        reindex_cases(ids)
+
+
+def case_changed(case_id: int) -> None:
+    """Rewrite this case's row now, or at the end of the enclosing ``once_per_case``."""
+    pending = _pending.get()
+    if pending is None:
+        reindex_cases([case_id])
+    else:
+        pending.add(case_id)
 
 
 def rebuild(

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from yimen.cases.models import Case, CaseEvent
 
-from .index import reindex_cases
+from .index import case_changed
 
 INDEXED_FIELDS = frozenset({"title", "description", "result"})
 
@@ -21,7 +21,7 @@ def case_saved(
         return
     if update_fields is not None and not INDEXED_FIELDS & set(update_fields):
         return
-    reindex_cases([instance.pk])
+    case_changed(instance.pk)
 
 
 @receiver(post_save, sender=CaseEvent, dispatch_uid="search.event_saved")
@@ -29,4 +29,4 @@ def event_saved(sender: Any, instance: CaseEvent, raw: bool = False, **kwargs: A
     # Every step of the workflow writes its event right after changing the case (title,
     # account, result), so this also catches changes made by a queryset update.
     if not raw:
-        reindex_cases([instance.case_id])
+        case_changed(instance.case_id)
