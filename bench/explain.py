@@ -28,7 +28,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
-from load import LOAD_TITLE, SEARCHES, database_url, delete_load_cases, targets  # noqa: E402
+from load import (  # noqa: E402
+    LOAD_TITLE,
+    SEARCHES,
+    database_url,
+    deep_key,
+    delete_load_cases,
+    targets,
+)
 from sweep_bench import setup_django  # noqa: E402
 
 
@@ -131,8 +138,8 @@ def main() -> None:
         ("list_filtered_p1", f"{filtered} as director", get("director", filtered)),
         ("list_filtered_last", f"{filtered}&page={last} as director",
          get("director", f"{filtered}&page={last}")),
-        ("list_deep", f"/cases/?unit={unit}&page=1001 as director",
-         get("director", f"/cases/?unit={unit}&page=1001")),
+        ("list_deep", f"/cases/?unit={unit}&after=<row 50,000> as director",
+         get("director", f"/cases/?unit={unit}&after={deep_key(unit)}")),
         ("case_page", f"/cases/{found['cases'][0]}/ as director",
          get("director", f"/cases/{found['cases'][0]}/")),
         ("inbox_desk", "/cases/inbox/ as desk", get("desk", "/cases/inbox/")),

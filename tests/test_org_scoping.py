@@ -271,3 +271,21 @@ def test_get_for_user_or_404_is_404_for_others_and_for_junk(world):
     for pk in (world.community_b.pk, "junk", None, 10**9):
         with pytest.raises(Http404):
             get_for_user_or_404(Jurisdiction, world.desk, pk=pk)
+
+
+def test_any_lookup_matches_in_and_sends_one_array_on_postgresql(world):
+    """``__any`` (yimen.org.scoping.AnyOf) selects what ``__in`` does; on PostgreSQL the ids
+    travel as one array parameter, whatever their number."""
+    from django.db import connection
+
+    from yimen.org.models import Jurisdiction
+
+    ids = [world.community_a.pk, world.grid_a1.pk, 10**9]
+    by_any = Jurisdiction.objects.filter(pk__any=ids).order_by("pk")
+    assert list(by_any) == list(Jurisdiction.objects.filter(pk__in=ids).order_by("pk"))
+    units = type(world.station_a).objects.filter(jurisdiction_id__any=ids)
+    assert list(units) == [world.station_a]
+    assert list(Jurisdiction.objects.filter(pk__any=[])) == []
+    sql, params = by_any.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        assert "= ANY(%s::bigint[])" in sql and params == (ids,)

@@ -14,7 +14,18 @@ from django.utils.safestring import SafeString, mark_safe
 
 
 class FastSelect(forms.Select):
-    """A single ``<select>`` whose options are written in Python, without groups."""
+    """A single ``<select>`` whose options are written in Python, without groups.
+
+    ``options``, a function returning ``(value, label)`` pairs, is read once when the select
+    is drawn, and never normalised option by option as ``choices`` would be.
+    """
+
+    def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = (), options: Any = None):
+        super().__init__(attrs, choices)
+        self.options = options
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        return False if self.options is not None else super().use_required_attribute(initial)
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
@@ -22,7 +33,7 @@ class FastSelect(forms.Select):
         final = self.build_attrs(self.attrs, attrs)
         chosen = {str(v) for v in self.format_value(value)}
         options = []
-        for option_value, label in self.choices:
+        for option_value, label in self.options() if self.options else self.choices:
             key = "" if option_value is None else str(option_value)
             selected = " selected" if key in chosen else ""
             options.append(

@@ -38,11 +38,17 @@ def visible_units(user: Any) -> QuerySet[Unit]:
 
 
 def _place_choices(user: Any) -> list[tuple[str, str]]:
-    nodes = Jurisdiction.objects.for_user(user).only("code", "name", "path")
+    # Tuples, not model instances: a street has over a thousand places (bench/README, "Scale").
+    nodes = Jurisdiction.objects.for_user(user).values_list("code", "name", "path")
     top = user.jurisdiction.depth if getattr(user, "jurisdiction_id", None) else 0
     return [("", _("all places"))] + [
-        (node.code, f"{'— ' * max(node.depth - top, 0)}{node.name}") for node in nodes
+        (code, f"{'— ' * max(path.count('/') - 2 - top, 0)}{name}") for code, name, path in nodes
     ]
+
+
+def _unit_choices(user: Any) -> list[tuple[str, str]]:
+    rows = visible_units(user).values_list("pk", "name", "jurisdiction__name")
+    return [("", _("all units"))] + [(str(pk), f"{name} ({place})") for pk, name, place in rows]
 
 
 class CaseFilterForm(forms.Form):
@@ -55,13 +61,7 @@ class CaseFilterForm(forms.Form):
         required=False,
         empty_label=_("all categories"),
     )
-    unit = forms.ModelChoiceField(
-        label=_("Unit"),
-        queryset=Unit.objects.none(),
-        required=False,
-        empty_label=_("all units"),
-        widget=FastSelect,
-    )
+    unit = forms.CharField(label=_("Unit"), required=False, max_length=20)
     grid = forms.CharField(label=_("Place"), required=False, max_length=32)
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", _("all channels")), *Channel.choices]
@@ -82,10 +82,20 @@ class CaseFilterForm(forms.Form):
             (OPEN_STATUSES, _("all open")),
             *Status.choices,
         ]
-        unit_field = self.fields["unit"]
-        unit_field.queryset = visible_units(user)
-        unit_field.label_from_instance = lambda unit: f"{unit.name} ({unit.jurisdiction.name})"
-        self.fields["grid"].widget = FastSelect(choices=_place_choices(user))
+        # The long lists are read only if the form is drawn (the API filters with it too).
+        self.fields["unit"].widget = FastSelect(options=lambda: _unit_choices(user))
+        self.fields["grid"].widget = FastSelect(options=lambda: _place_choices(user))
+
+    def clean_unit(self) -> Unit | None:
+        """A unit the user's cases can be handled by, by its primary key."""
+        value = self.cleaned_data["unit"].strip()
+        if not value:
+            return None
+        unit = visible_units(self.user).filter(pk=int(value)).first() if value.isdigit() else None
+        if unit is None:
+            message = forms.ModelChoiceField.default_error_messages["invalid_choice"]
+            raise forms.ValidationError(message, code="invalid_choice")
+        return unit
 
     def clean_grid(self) -> Jurisdiction | None:
         """A jurisdiction's code or primary key, inside the user's subtree."""

@@ -10,6 +10,7 @@ visitor see nothing, so a forgotten setting fails closed.
 from typing import Any, TypeVar
 
 from django.db import models
+from django.db.models.lookups import In
 from django.http import Http404
 
 M = TypeVar("M", bound=models.Model)
@@ -21,6 +22,28 @@ def path_and_ancestors(path: str) -> list[str]:
     Staff placed above a place serve it too (the street's director, the district's leader).
     """
     return [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i]
+
+
+class AnyOf(In):
+    """``field__any=ids``: ``IN``, sent to PostgreSQL as one array parameter.
+
+    A street's cases are scoped by its 1,400 node ids; as 1,400 parameters the client spent
+    milliseconds per query quoting and splitting them. The plan is the same: PostgreSQL
+    reads ``IN (…)`` as ``= ANY(array)``.
+    """
+
+    lookup_name = "any"
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if self.rhs_is_direct_value() and self.rhs:
+            lhs, params = self.process_lhs(compiler, connection)
+            ids = [int(value) for value in self.rhs]
+            return f"{lhs} = ANY(%s::bigint[])", [*params, ids]
+        return self.as_sql(compiler, connection)
+
+
+models.IntegerField.register_lookup(AnyOf)
+models.ForeignKey.register_lookup(AnyOf)
 
 
 class ScopedQuerySet(models.QuerySet):
