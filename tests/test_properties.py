@@ -37,6 +37,19 @@ def test_a_deadline_is_a_working_day_that_counts_exactly_n(start, n, special_day
 
 
 @BUDGET
+@given(start=days, end=days, special_days=special)
+def test_working_days_between_counts_as_walking_the_days_would(start, end, special_days):
+    """The counted span equals the day-by-day walk it replaced, either way round."""
+    calendar = WorkCalendar(special_days=special_days)
+    low, high = min(start, end), max(start, end)
+    walked = sum(
+        calendar.is_working_day(low + timedelta(days=n)) for n in range(1, (high - low).days + 1)
+    )
+    assert working_days_between(low, high, calendar) == walked
+    assert working_days_between(high, low, calendar) == -walked
+
+
+@BUDGET
 @given(start=days, n=st.integers(min_value=0, max_value=30))
 def test_a_deadline_across_an_unpublished_year_is_provisional(start, n):
     deadline = add_working_days(start, n, WorkCalendar())

@@ -27,7 +27,7 @@ NOT_YET_ACCEPTED = (S.REGISTERED, S.ROUTED)
 
 # A section shows this many cases, soonest deadline first; a director's street can have
 # ten thousand open, and a page of all of them took seconds and hundreds of megabytes.
-SECTION_ROWS = 50
+SECTION_ROWS = 25
 
 
 @dataclass

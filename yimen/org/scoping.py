@@ -37,7 +37,8 @@ class AnyOf(In):
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         if self.rhs_is_direct_value() and self.rhs:
             lhs, params = self.process_lhs(compiler, connection)
-            ids = [int(value) for value in self.rhs]
+            # An array literal: the driver quotes one string faster than a list of numbers.
+            ids = "{" + ",".join(str(int(value)) for value in self.rhs) + "}"
             return f"{lhs} = ANY(%s::bigint[])", [*params, ids]
         return self.as_sql(compiler, connection)
 

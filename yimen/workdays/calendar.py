@@ -52,9 +52,16 @@ def working_days_between(start: date, end: date, calendar: WorkCalendar) -> int:
     """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
     if end < start:
         return -working_days_between(end, start, calendar)
-    return sum(
-        calendar.is_working_day(start + timedelta(days=n)) for n in range(1, (end - start).days + 1)
-    )
+    # Counted, not walked: a case stalled for a year asked for its days overdue on every
+    # page that lists it (bench/README, "Scale"). Whole weeks hold five weekdays each; the
+    # schedule's exceptions in the span then move the count by one each.
+    weeks, rest = divmod((end - start).days, 7)
+    tail = start + timedelta(days=7 * weeks)
+    count = 5 * weeks + sum((tail + timedelta(days=n)).weekday() < 5 for n in range(1, rest + 1))
+    for day, working in calendar.special_days.items():
+        if start < day <= end and working != (day.weekday() < 5):
+            count += 1 if working else -1
+    return count
 
 
 def missing_years(today: date, calendar: WorkCalendar, warn_from_month: int = 10) -> list[int]:

@@ -45,6 +45,11 @@ def decorate(cases: Iterable[Case], today: Any) -> list[Case]:
     """Deadline, working days left and status badge for each row, the calendar read once."""
     cases = with_time_left(cases, today)
     for case in cases:
+        # What the row template may ask for: set, so that a missing one is not looked up
+        # through a failed attribute access per row (the template engine then calls dir()).
+        case.__dict__.setdefault("snippet", None)
+        case.__dict__.setdefault("pending_extension", None)
+        case.__dict__.setdefault("masked_parties", ())
         left = case.time_left
         case.status_class = STATUS_BADGES.get(case.status, "")
         case.days_overdue = -left.working_days if left.overdue and left.working_days else 0
