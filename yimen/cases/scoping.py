@@ -32,7 +32,7 @@ class CaseQuerySet(ScopedQuerySet):
         path = getattr(user, "visible_path", None) if user.is_authenticated else None
         if not path:
             return self.none()
-        qs = self.filter(jurisdiction_id__any=_subtree(user, path))
+        qs = self.filter(jurisdiction_id__any=frozenset(_subtree(user, path)))
         qs = qs.exclude(about_staff=user)
         if user.unit_id:
             qs = qs.exclude(about_unit_id=user.unit_id)

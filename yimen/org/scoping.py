@@ -28,11 +28,18 @@ class AnyOf(In):
     """``field__any=ids``: ``IN``, sent to PostgreSQL as one array parameter.
 
     A street's cases are scoped by its 1,400 node ids; as 1,400 parameters the client spent
-    milliseconds per query quoting and splitting them. The plan is the same: PostgreSQL
-    reads ``IN (…)`` as ``= ANY(array)``.
+    milliseconds per query preparing, quoting and splitting them. The plan is the same:
+    PostgreSQL reads ``IN (…)`` as ``= ANY(array)``. Pass a set: the ORM walks a list or
+    tuple value element by element before any lookup sees it.
     """
 
     lookup_name = "any"
+
+    def get_prep_lookup(self) -> Any:
+        # Whole numbers already: not prepared one by one through the field, 1,400 times.
+        if self.rhs_is_direct_value():
+            return tuple(int(value) for value in self.rhs)
+        return super().get_prep_lookup()
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         if self.rhs_is_direct_value() and self.rhs:
