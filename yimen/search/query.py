@@ -167,7 +167,8 @@ class Position(Func):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         pk, params = compiler.compile(self.get_source_expressions()[0])
-        return f"-array_position(%s::bigint[], {pk})", [self.ids, *params]
+        ids = "{" + ",".join(map(str, self.ids)) + "}"  # one literal: quoted fast
+        return f"-array_position(%s::bigint[], {pk})", [ids, *params]
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         pk, params = compiler.compile(self.get_source_expressions()[0])
@@ -206,7 +207,7 @@ def search_cases(cases: QuerySet[Case], q: str, *, now: Any = None) -> QuerySet[
     ids = [pk for pk, _received, _rank in best]
     if not ids:
         return _ranked(cases.none(), Value(0.0))
-    return _ranked(cases.filter(pk__in=ids), Position(ids))
+    return _ranked(cases.filter(pk__any=frozenset(ids)), Position(ids))
 
 
 def is_ranked(cases: QuerySet[Case]) -> bool:
