@@ -5,11 +5,12 @@ draws each option through its own template, which made the option list the large
 the case list's time at scale. ``FastSelect`` writes the same HTML in one pass.
 """
 
+from html import escape
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -36,10 +37,9 @@ class FastSelect(forms.Select):
         for option_value, label in self.options() if self.options else self.choices:
             key = "" if option_value is None else str(option_value)
             selected = " selected" if key in chosen else ""
-            options.append(
-                f'<option value="{conditional_escape(key)}"{selected}>'
-                f"{conditional_escape(label)}</option>"
-            )
+            # Plain text escaped by the standard library, several times faster per option
+            # than conditional_escape (which also honours SafeString; no label here is one).
+            options.append(f'<option value="{escape(key)}"{selected}>{escape(str(label))}</option>')
         return format_html(
             '<select name="{}"{}>{}</select>',
             name,
