@@ -423,8 +423,10 @@ def main() -> None:  # noqa: C901 - one run, step by step
                                    seconds=args.seconds)  # fmt: skip
             result["server"] = server.server_times(tag)
             results[tag] = (label, result)
+            peak = max(memory_kb(pid, "VmHWM") for pid in server.workers()) / 1024
             print(f"  {label:<48} {len(result['client']):>5} requests  server p95 "
-                  f"{percentile(result['server'], 0.95):7.1f} ms", flush=True)  # fmt: skip
+                  f"{percentile(result['server'], 0.95):7.1f} ms  workers' peak {peak:.0f} MB",
+                  flush=True)  # fmt: skip
         if not args.only or "intake" in args.only.split(","):
             result = run_operation(server.port, "intake", intake, clients=args.intake_clients,
                                    seconds=args.intake_seconds, warmup=3)  # fmt: skip
