@@ -291,13 +291,17 @@ def run_operation(port: int, tag: str, make_request, *, clients: int, seconds: f
 
 
 def export_register(port: int, session: str) -> tuple[str, dict]:
-    """Last month's intake register as .xlsx, once, the whole streamed file read."""
+    """The intake register of about 100,000 cases as .xlsx, once, the whole streamed file
+    read: the days up to the end of last month that hold the newest 100,000 of them."""
     from django.utils import timezone
 
     from yimen.cases.models import Case
-    from yimen.periods import last_month
+    from yimen.periods import Period, last_month
 
-    period = last_month(timezone.localdate())
+    end = last_month(timezone.localdate()).end
+    before = Case.objects.filter(received_at__date__lte=end).order_by("-received_at")
+    start = timezone.localtime(before.values_list("received_at", flat=True)[99_999]).date()
+    period = Period(start, end)
     received = Case.objects.filter(received_at__date__range=(period.start, period.end)).count()
     query = "&".join(f"{k}={v}" for k, v in period.params().items())
     client = Client(port)
