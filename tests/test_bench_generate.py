@@ -58,3 +58,7 @@ def test_it_generates_consistent_cases_on_sqlite(tmp_path):
     ).fetchone()[0]
     assert counter.fetchone()[0] >= highest
     assert db.execute("SELECT count(*) FROM search_caseindex").fetchone()[0] >= 400
+    # The dashboard's roll-up counts every case received (none is merged here).
+    cases = db.execute("SELECT count(*) FROM cases_case").fetchone()[0]
+    assert db.execute("SELECT count(*) FROM dashboard_countedas").fetchone()[0] == cases
+    assert db.execute("SELECT sum(received) FROM dashboard_dailyplace").fetchone()[0] == cases

@@ -17,6 +17,20 @@ def _subtree(user: Any, path: str) -> list[int]:
     return cached[1]
 
 
+def subtree_less_recused(user: Any) -> tuple[int, list[int], Q] | None:
+    """``for_user`` as the dashboard's roll-up counts it: the cases at or below the user's
+    node (its id and its subtree's), less those matching the condition (about the user or
+    their unit). None when that is not the whole rule (a handling unit's staff see only their
+    unit's cases) or nothing is seen. Keep it in step with ``for_user``."""
+    path = getattr(user, "visible_path", None) if user.is_authenticated else None
+    if not path or user.role == Role.UNIT:
+        return None
+    recused = Q(about_staff=user)
+    if user.unit_id:
+        recused |= Q(about_unit_id=user.unit_id)
+    return user.jurisdiction_id, _subtree(user, path), recused
+
+
 class CaseQuerySet(ScopedQuerySet):
     def for_user(self, user: Any) -> "CaseQuerySet":
         """Cases in the user's subtree, less those the user must not see.

@@ -1,9 +1,10 @@
 """The jurisdiction tree (district → street → community → grid), units and staff accounts."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 from .scoping import ScopedQuerySet
@@ -22,6 +23,12 @@ PARENT_LEVEL = {
     Level.COMMUNITY: Level.STREET,
     Level.GRID: Level.COMMUNITY,
 }
+
+
+# Sent by ``Jurisdiction.save`` in its transaction when a node and its subtree moved under
+# another parent, with ``node`` (its pk), ``old_path`` and ``new_path``: for what is kept
+# per node of the tree (the dashboard's roll-up).
+subtree_moved = Signal()
 
 
 class Jurisdiction(models.Model):
@@ -62,6 +69,7 @@ class Jurisdiction(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @transaction.atomic
     def save(self, *args, **kwargs):
         """Keep ``path`` equal to the parent's path plus this node, moving the subtree with it."""
         super().save(*args, **kwargs)
@@ -74,6 +82,7 @@ class Jurisdiction(models.Model):
                 type(self).objects.filter(path__startswith=old).exclude(pk=self.pk).update(
                     path=Concat(Value(expected), Substr(F("path"), len(old) + 1))
                 )
+                subtree_moved.send(type(self), node=self.pk, old_path=old, new_path=expected)
 
     @property
     def depth(self) -> int:

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from yimen.cases.models import Case, Category, Status
+from yimen.cases.models import Category
 from yimen.dashboard.figures import Scope, by_category, counts, received
 from yimen.periods import Period
 
@@ -78,7 +78,7 @@ def center_statistics(category_label: Any, today: date | None = None) -> CenterS
     today = today or timezone.localdate()
     since = _first_of_month(today, MONTHS - 1)
     least = settings.YIMEN_PUBLIC_STATS_MIN_COUNT
-    scope = Scope(Case.objects.exclude(status=Status.MERGED), Period(since, today), today)
+    scope = Scope.center(Period(since, today), today)
 
     in_period = received(scope)
     per_category = by_category(in_period)
