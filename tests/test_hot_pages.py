@@ -83,3 +83,15 @@ def test_an_inbox_section_shows_the_nearest_deadlines_and_counts_the_rest(
     page = client_for(w.mediator).get("/cases/inbox/").content.decode()
     assert 'data-count="handling">3<' in page
     assert "The 2 with the nearest deadlines are shown, of 3." in page
+
+
+def test_an_inbox_section_counts_up_to_its_cap(cases_world, client_for, monkeypatch):
+    """Past SECTION_COUNT_UP_TO the count stops and says "more than"."""
+    from yimen.cases import inbox
+
+    monkeypatch.setattr(inbox, "SECTION_ROWS", 1)
+    monkeypatch.setattr(inbox, "SECTION_COUNT_UP_TO", 2)
+    make_cases(cases_world, 4)
+    page = client_for(cases_world.mediator).get("/cases/inbox/").content.decode()
+    assert "The 1 with the nearest deadlines are shown, of more than 2." in page
+    assert ">2+<" in page

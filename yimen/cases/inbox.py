@@ -28,6 +28,9 @@ NOT_YET_ACCEPTED = (S.REGISTERED, S.ROUTED)
 # A section shows this many cases, soonest deadline first; a director's street can have
 # ten thousand open, and a page of all of them took seconds and hundreds of megabytes.
 SECTION_ROWS = 25
+# ... and counts the rest up to this many: an exact count of a street's sixty thousand
+# cases in progress took most of a second at ten million cases, and tells nobody more.
+SECTION_COUNT_UP_TO = 1000
 
 
 @dataclass
@@ -39,7 +42,12 @@ class Section:
 
     @property
     def count(self) -> int:
-        return len(self.cases) if self.total is None else self.total
+        return len(self.cases) if self.total is None else min(self.total, SECTION_COUNT_UP_TO)
+
+    @property
+    def capped(self) -> bool:
+        """More cases than were counted: the count reads "1000+"."""
+        return self.total is not None and self.total > SECTION_COUNT_UP_TO
 
     @property
     def more(self) -> bool:
@@ -50,7 +58,8 @@ class Section:
         first = list(cases[: SECTION_ROWS + 1])
         if len(first) <= SECTION_ROWS:
             return cls(key, title, first)
-        return cls(key, title, first[:SECTION_ROWS], total=cases.count())
+        total = cases.order_by()[: SECTION_COUNT_UP_TO + 1].count()
+        return cls(key, title, first[:SECTION_ROWS], total=total)
 
 
 def _visible(user: Any) -> QuerySet[Case]:
