@@ -97,17 +97,8 @@ class KeysetPage:
     next_key: Key | None
     keyset = True  # for the pager template
 
-    def has_other_pages(self) -> bool:
-        return True
-
     def has_next(self) -> bool:
         return self.next_key is not None
-
-    def __iter__(self) -> Any:
-        return iter(self.object_list)
-
-    def __len__(self) -> int:
-        return len(self.object_list)
 
 
 @dataclass(frozen=True)
