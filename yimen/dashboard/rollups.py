@@ -247,7 +247,15 @@ def _nodes(path: str) -> list[int]:
 # one its caller saw. ``n = n + excluded.n``: adding to what is there (``bulk_create`` can
 # only overwrite) keeps two transactions on one row from losing a count; in key order, so
 # that they lock the rows they share in one order.
-ADD = """
+ADD_TO_DAILY = """
+ON CONFLICT (jurisdiction_id, day, category_id) DO UPDATE SET
+    received = {daily}.received + excluded.received,
+    resolved = {daily}.resolved + excluded.resolved,
+    on_time = {daily}.on_time + excluded.on_time
+"""
+
+ADD = (
+    """
 WITH RECURSIVE up (place, node) AS (
     SELECT id, id FROM {tree} WHERE id IN ({ids})
     UNION ALL
@@ -260,11 +268,9 @@ FROM (VALUES {rows}) d JOIN up ON up.place = d.column2
 GROUP BY up.node, d.column1, d.column3
 HAVING SUM(d.column4) <> 0 OR SUM(d.column5) <> 0 OR SUM(d.column6) <> 0
 ORDER BY 1, 2, 3
-ON CONFLICT (jurisdiction_id, day, category_id) DO UPDATE SET
-    received = {daily}.received + excluded.received,
-    resolved = {daily}.resolved + excluded.resolved,
-    on_time = {daily}.on_time + excluded.on_time
 """
+    + ADD_TO_DAILY
+)  # noqa: S608 - constants; names filled from _meta by _execute
 
 # (place, day) → received, added at the place.
 ADD_PLACES = """
@@ -274,18 +280,17 @@ ON CONFLICT (jurisdiction_id, day) DO UPDATE SET
 """
 
 # A node's rows times +1 or -1, added at the nodes (node, sign) given, then the node.
-MOVE = """
+MOVE = (
+    """
 INSERT INTO {daily} (jurisdiction_id, day, category_id, received, resolved, on_time)
 SELECT m.column1, d.day, d.category_id,
     m.column2 * d.received, m.column2 * d.resolved, m.column2 * d.on_time
 FROM {daily} d CROSS JOIN (VALUES {rows}) m
 WHERE d.jurisdiction_id = %s
 ORDER BY 1, 2, 3
-ON CONFLICT (jurisdiction_id, day, category_id) DO UPDATE SET
-    received = {daily}.received + excluded.received,
-    resolved = {daily}.resolved + excluded.resolved,
-    on_time = {daily}.on_time + excluded.on_time
 """
+    + ADD_TO_DAILY
+)  # noqa: S608 - constants; names filled from _meta by _execute
 
 # ``counted`` over every case: ``{rule}`` is its SELECT, built by the ORM (``rebuild``). By
 # column name from a derived table: the ORM orders a SELECT's columns its own way.
