@@ -24,6 +24,14 @@ def path_and_ancestors(path: str) -> list[str]:
     return [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i]
 
 
+def array_literal(ids: Any) -> str:
+    """``'{1,2,3}'``: whole numbers as one PostgreSQL array literal (cast it in the SQL).
+
+    The driver quotes one string far faster than it adapts a list of a thousand numbers.
+    """
+    return "{" + ",".join(str(int(value)) for value in ids) + "}"
+
+
 class AnyOf(In):
     """``field__any=ids``: ``IN``, sent to PostgreSQL as one array parameter.
 
@@ -44,9 +52,7 @@ class AnyOf(In):
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         if self.rhs_is_direct_value() and self.rhs:
             lhs, params = self.process_lhs(compiler, connection)
-            # An array literal: the driver quotes one string faster than a list of numbers.
-            ids = "{" + ",".join(str(int(value)) for value in self.rhs) + "}"
-            return f"{lhs} = ANY(%s::bigint[])", [*params, ids]
+            return f"{lhs} = ANY(%s::bigint[])", [*params, array_literal(self.rhs)]
         return self.as_sql(compiler, connection)
 
 

@@ -23,6 +23,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from yimen.cases.models import Case, CaseEvent
+from yimen.org.scoping import array_literal
 
 from . import index
 from .segment import Group, normalise, query_groups, terms_at
@@ -167,8 +168,7 @@ class Position(Func):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         pk, params = compiler.compile(self.get_source_expressions()[0])
-        ids = "{" + ",".join(map(str, self.ids)) + "}"  # one literal: quoted fast
-        return f"-array_position(%s::bigint[], {pk})", [ids, *params]
+        return f"-array_position(%s::bigint[], {pk})", [array_literal(self.ids), *params]
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         pk, params = compiler.compile(self.get_source_expressions()[0])
