@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yimen.org.models import Jurisdiction, Unit
+from yimen.org.models import Jurisdiction, Unit, depth_of
 from yimen.search.query import search_cases
 from yimen.widgets import FastSelect
 
@@ -42,7 +42,7 @@ def _place_choices(user: Any) -> list[tuple[str, str]]:
     nodes = Jurisdiction.objects.for_user(user).values_list("code", "name", "path")
     top = user.jurisdiction.depth if getattr(user, "jurisdiction_id", None) else 0
     return [("", _("all places"))] + [
-        (code, f"{'— ' * max(path.count('/') - 2 - top, 0)}{name}") for code, name, path in nodes
+        (code, f"{'— ' * max(depth_of(path) - top, 0)}{name}") for code, name, path in nodes
     ]
 
 

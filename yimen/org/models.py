@@ -31,6 +31,11 @@ PARENT_LEVEL = {
 subtree_moved = Signal()
 
 
+def depth_of(path: str) -> int:
+    """How far below the top a node's ``path`` puts it (the top node is 0)."""
+    return path.count("/") - 2
+
+
 class Jurisdiction(models.Model):
     """A node of the jurisdiction tree.
 
@@ -86,7 +91,7 @@ class Jurisdiction(models.Model):
 
     @property
     def depth(self) -> int:
-        return self.path.count("/") - 2
+        return depth_of(self.path)
 
 
 class UnitKind(models.TextChoices):
