@@ -268,9 +268,9 @@ FROM (VALUES {rows}) d JOIN up ON up.place = d.column2
 GROUP BY up.node, d.column1, d.column3
 HAVING SUM(d.column4) <> 0 OR SUM(d.column5) <> 0 OR SUM(d.column6) <> 0
 ORDER BY 1, 2, 3
-"""
+"""  # noqa: S608 - constants; names filled from _meta by _execute
     + ADD_TO_DAILY
-)  # noqa: S608 - constants; names filled from _meta by _execute
+)
 
 # (place, day) → received, added at the place.
 ADD_PLACES = """
@@ -288,9 +288,9 @@ SELECT m.column1, d.day, d.category_id,
 FROM {daily} d CROSS JOIN (VALUES {rows}) m
 WHERE d.jurisdiction_id = %s
 ORDER BY 1, 2, 3
-"""
+"""  # noqa: S608 - constants; names filled from _meta by _execute
     + ADD_TO_DAILY
-)  # noqa: S608 - constants; names filled from _meta by _execute
+)
 
 # ``counted`` over every case: ``{rule}`` is its SELECT, built by the ORM (``rebuild``). By
 # column name from a derived table: the ORM orders a SELECT's columns its own way.
